@@ -49,6 +49,8 @@ export const ERROR_CODES = [
   'unavailable',
   'deadline_exceeded',
   'internal',
+  // configuration (CLI and server start-up)
+  'invalid_config',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];
