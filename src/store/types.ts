@@ -102,3 +102,109 @@ export interface StoredSchema {
   readonly text: string;
   readonly ir: SchemaIR;
 }
+
+/**
+ * Extra write options: `expectSchemaHash`, when set, makes the write fail with `write_conflict` unless the
+ * schema in effect at commit time has that hash. The service passes the hash of the schema it validated
+ * the batch against, so a concurrent schema change can never let an unvalidated tuple in.
+ */
+export interface GuardedWriteOptions extends WriteOptions {
+  readonly expectSchemaHash?: string;
+}
+
+/** Tunables shared by every backend. */
+export interface StoreOptions {
+  /** How long deleted rows and old revisions stay readable (default 24 h). */
+  readonly gcWindowMs?: number;
+  /** Most operations accepted in one `write` (default 1000); above it `batch_too_large`. */
+  readonly maxBatchSize?: number;
+  /** Wall clock in epoch ms (tests inject one to exercise GC and expiration). */
+  readonly clock?: () => number;
+  /** How often SQL backends poll for new revisions while watching (default 100 ms). */
+  readonly watchPollMs?: number;
+}
+
+/** One tuple shape that a schema change would stop admitting, with the live tuples that still use it. */
+export interface SchemaUsage {
+  readonly resourceType: string;
+  readonly relation: string;
+  /** Absent: every tuple of the relation (the relation or its definition is removed). */
+  readonly subject?: {
+    readonly type: string;
+    /** "..." for plain objects, else the subject relation; ignored when `wildcard`. */
+    readonly relation: string;
+    readonly wildcard: boolean;
+    /** Caveat name, or null for uncaveated tuples. */
+    readonly caveat: string | null;
+    /** True: only tuples carrying an expiration; false: only tuples without one. */
+    readonly expiration: boolean;
+  };
+}
+
+/** A usage with the number of live tuples (at head, unexpired) that still have that shape. */
+export interface SchemaUsageCount extends SchemaUsage {
+  readonly count: number;
+}
+
+/**
+ * The one storage interface: tuples and schemas under MVCC revisions. Every backend (memory, PGlite,
+ * Postgres) passes `test/contract/tuple-store.contract.ts`.
+ *
+ * Contract callers rely on:
+ * - Revisions are integers, totally ordered in commit order: once `headRevision()` returned R, no write
+ *   can later commit at a revision <= R, so a snapshot at R never changes.
+ * - `snapshot(rev)` does not check `rev`; call `checkRevision` first (`revision_expired` when older than
+ *   the GC window, `invalid_zookie` when newer than head).
+ * - Every mutation (write, deleteByFilter, bulkImport, writeSchema) is atomic and gets one new revision.
+ * - Expired tuples (`expiresAt <= now`) are invisible to every read and do not block CREATE.
+ */
+export interface TupleStore {
+  readonly kind: 'memory' | 'pglite' | 'postgres';
+  /** Stable identity persisted in the store (random uuid on first initialisation). */
+  readonly storeId: string;
+  /** The newest committed revision. */
+  headRevision(): Promise<Revision>;
+  /** Throws ConsistencyError `revision_expired` (older than the GC window) or `invalid_zookie` (future). */
+  checkRevision(rev: Revision): Promise<void>;
+  /** A reader pinned at `rev`; `now` (default: the store clock) decides expiration for all its reads. */
+  snapshot(rev: Revision, opts?: { now?: number }): SnapshotReader;
+  /** Applies the batch atomically; `batch_too_large`, `duplicate_tuple_in_batch`, `tuple_already_exists`, `precondition_failed`. */
+  write(ops: readonly WriteOp[], opts?: GuardedWriteOptions): Promise<Revision>;
+  /** Deletes live matches at head; with `limit`, at most that many and `partial` when more remained. */
+  deleteByFilter(
+    filter: TupleFilter,
+    opts?: { limit?: number } & GuardedWriteOptions,
+  ): Promise<DeleteResult>;
+  /** One page of live matches at `opts.revision`, in a stable order; `invalid_cursor` on a bad cursor. */
+  read(filter: TupleFilter, opts: ReadOptions): Promise<ReadPage>;
+  /** Creates many tuples in one revision (CREATE semantics), reporting progress per batch. */
+  bulkImport(
+    tuples: AsyncIterable<Tuple> | Iterable<Tuple>,
+    opts?: {
+      batchSize?: number;
+      onProgress?: (imported: number) => void;
+      metadata?: TransactionMetadata;
+    },
+  ): Promise<{ revision: Revision; imported: number }>;
+  /** Every live tuple at `revision`, streamed in pages. */
+  exportTuples(opts: { revision: Revision }): AsyncIterable<Tuple>;
+  /**
+   * Changes committed after `afterRevision`, in revision order, one event per transaction that changed
+   * tuples, plus a checkpoint after `checkpointIntervalMs` (default 1000) of idleness. Ends when
+   * `signal` aborts. Throws `revision_expired` if the start (or a slow consumer) falls out of the window.
+   */
+  watch(
+    afterRevision: Revision,
+    opts?: { signal?: AbortSignal; checkpointIntervalMs?: number },
+  ): AsyncIterable<WatchEvent>;
+  /** Removes rows deleted (or expired) longer ago than the GC window, and revisions no snapshot may use. */
+  gc(opts?: { now?: number }): Promise<{ tuplesRemoved: number; revisionsRemoved: number }>;
+  /** The schema in effect at `rev` (default head), or undefined before the first schema write. */
+  readSchema(rev?: Revision): Promise<StoredSchema | undefined>;
+  /** Stores a schema at a new revision; refuses with `schema_in_use` (usages + counts) if it would orphan tuples. */
+  writeSchema(
+    schema: { text: string; ir: SchemaIR },
+    opts?: { metadata?: TransactionMetadata },
+  ): Promise<Revision>;
+  close(): Promise<void>;
+}

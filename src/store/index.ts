@@ -1,0 +1,11 @@
+/**
+ * @module store
+ * Tuples and schemas under MVCC revisions behind one `TupleStore` interface, with three backends:
+ * memory (tests, ephemeral runs), PGlite (embedded default, persisted in a directory) and Postgres.
+ * The engine reads only through `SnapshotReader.query`; the service writes through `write` after
+ * validating tuples against the schema. Only this layer imports drizzle, postgres.js or PGlite.
+ */
+export type * from './types.ts';
+export { createMemoryStore } from './memory/memory-store.ts';
+export { findRemovedUsages, relationAdmits } from './schema-usage.ts';
+export { describeUsage, DEFAULT_GC_WINDOW_MS, DEFAULT_MAX_BATCH_SIZE } from './shared/errors.ts';

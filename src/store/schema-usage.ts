@@ -1,0 +1,65 @@
+/**
+ * Which tuple shapes a schema change stops admitting. The store counts live tuples per shape before
+ * committing a schema, and refuses (`schema_in_use`) while any remain, so a schema never orphans data.
+ *
+ * A tuple's shape is (resource type, relation, subject type, subject relation or wildcard, caveat name,
+ * has expiration). An allowed subject `T with c and expiration` admits shapes (T, ..., c, false) and
+ * (T, ..., c, true): expiration is optional on a relation that allows it, a caveat is not.
+ */
+import type { AllowedSubjectIR, RelationIR, SchemaIR } from '../schema/ir.ts';
+import type { SchemaUsage } from './types.ts';
+
+type SubjectShape = NonNullable<SchemaUsage['subject']>;
+
+/** True when `rel` admits tuples of the given subject shape. */
+export function relationAdmits(rel: RelationIR, s: SubjectShape): boolean {
+  return rel.allowed.some(
+    (b) =>
+      b.type === s.type &&
+      b.wildcard === s.wildcard &&
+      (s.wildcard || b.relation === s.relation) &&
+      (b.caveat ?? null) === s.caveat &&
+      (!s.expiration || b.expiration),
+  );
+}
+
+function shapesOf(a: AllowedSubjectIR): SubjectShape[] {
+  const base = {
+    type: a.type,
+    relation: a.wildcard ? '...' : a.relation,
+    wildcard: a.wildcard,
+    caveat: a.caveat ?? null,
+  };
+  const shapes: SubjectShape[] = [{ ...base, expiration: false }];
+  if (a.expiration) shapes.push({ ...base, expiration: true });
+  return shapes;
+}
+
+/**
+ * Every usage admitted by `before` but not by `after`: whole relations that disappear (including all
+ * relations of a removed definition, or a relation turned into a permission), and subject shapes a kept
+ * relation no longer allows. With no previous schema nothing can be orphaned by the diff.
+ */
+export function findRemovedUsages(before: SchemaIR | undefined, after: SchemaIR): SchemaUsage[] {
+  if (!before) return [];
+  const out: SchemaUsage[] = [];
+  for (const [defName, def] of Object.entries(before.definitions)) {
+    for (const [relName, rel] of Object.entries(def.relations)) {
+      const kept = after.definitions[defName]?.relations[relName];
+      if (!kept) {
+        out.push({ resourceType: defName, relation: relName });
+        continue;
+      }
+      const seen = new Set<string>();
+      for (const a of rel.allowed) {
+        for (const shape of shapesOf(a)) {
+          const key = JSON.stringify(shape);
+          if (seen.has(key) || relationAdmits(kept, shape)) continue;
+          seen.add(key);
+          out.push({ resourceType: defName, relation: relName, subject: shape });
+        }
+      }
+    }
+  }
+  return out;
+}
