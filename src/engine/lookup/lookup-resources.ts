@@ -1,0 +1,172 @@
+/**
+ * lookupResources: every `resourceType` object on which a subject has a permission, in ascending id
+ * order, paged by cursor and streamable. Candidates come from the reverse walk; those proven by a pure
+ * union path are allowed outright, the rest are confirmed with the check engine in id order, so every
+ * answer agrees with check (the cross-API law) including intersections, exclusions, `.all` and caveats.
+ */
+import { isOutOfTime, Budget, mapLimit } from './budget.ts';
+import { encodeCursor, mustDecodeCursor } from './cursor.ts';
+import { reverseReach } from './reverse-walk.ts';
+import { schemaGraph } from './schema-graph.ts';
+import type {
+  LookupContext,
+  LookupEngine,
+  LookupResourcesRequest,
+  LookupResourcesResponse,
+  LookupResult,
+  LookupStreamSummary,
+} from './types.ts';
+import { assertNode, assertSubject, mustDefinition, normaliseLimit } from './validate.ts';
+
+/** How many checks of one window run at once (the engine shares one snapshot and cache). */
+const CHECK_CONCURRENCY = 16;
+const MIN_WINDOW = 16;
+const MAX_WINDOW = 512;
+
+/**
+ * Collects one page. `truncated.reason` is `limit` only when at least one more result exists beyond
+ * the page, and `deadline` when time ran out; both come with a cursor to continue from.
+ */
+export async function lookupResources(
+  engine: LookupEngine,
+  ctx: LookupContext,
+  req: LookupResourcesRequest,
+): Promise<LookupResourcesResponse> {
+  const results: LookupResult[] = [];
+  const it = pages(engine, ctx, req);
+  for (;;) {
+    const step = await it.next();
+    if (step.done) return { results, ...step.value };
+    for (const r of step.value) results.push(r);
+  }
+}
+
+/**
+ * The same answer as a stream, in the same order, honouring `limit` and `cursor`. The generator's
+ * return value is the summary (`cursor`, `truncated`): an NDJSON writer reads it with `next()` to
+ * write a closing line, so a cut-short stream always says so.
+ */
+export async function* streamLookupResources(
+  engine: LookupEngine,
+  ctx: LookupContext,
+  req: LookupResourcesRequest,
+): AsyncGenerator<LookupResult, LookupStreamSummary, undefined> {
+  const it = pages(engine, ctx, req);
+  for (;;) {
+    const step = await it.next();
+    if (step.done) return step.value;
+    yield* step.value;
+  }
+}
+
+/** The identity of a lookup for its cursor: a cursor of another query is refused. */
+function queryKey(req: LookupResourcesRequest): string {
+  const s = req.subject;
+  return `lr|${req.resourceType}|${req.permission}|${s.type}:${s.id}#${s.relation}`;
+}
+
+/** Yields results in windows (fewer awaits than one per result) and returns the summary. */
+async function* pages(
+  engine: LookupEngine,
+  ctx: LookupContext,
+  req: LookupResourcesRequest,
+): AsyncGenerator<LookupResult[], LookupStreamSummary, undefined> {
+  assertNode(mustDefinition(ctx.schema, req.resourceType), req.permission);
+  assertSubject(ctx.schema, req.subject);
+  const limit = normaliseLimit(req.limit);
+  const key = queryKey(req);
+  const after = req.cursor === undefined ? undefined : mustDecodeCursor(key, req.cursor);
+  const budget = new Budget(ctx);
+  const resume = (last: string | undefined): LookupStreamSummary => ({
+    truncated: { reason: 'deadline' },
+    cursor: encodeCursor(key, last ?? after ?? ''),
+  });
+
+  let members: Map<string, boolean>;
+  try {
+    members = await reverseReach(
+      ctx.reader,
+      schemaGraph(ctx.schema),
+      req.subject,
+      req.resourceType,
+      req.permission,
+      budget,
+    );
+  } catch (err) {
+    // The candidate set is incomplete, so nothing found so far is a safe sorted prefix.
+    if (isOutOfTime(err)) return resume(undefined);
+    throw err;
+  }
+  let ids = [...members.keys()];
+  if (after !== undefined) ids = ids.filter((id) => id > after);
+  ids.sort(compareIds);
+
+  let emitted = 0;
+  let last: string | undefined;
+  for (let i = 0; i < ids.length; ) {
+    if (budget.expired()) return resume(last);
+    const size = Math.min(MAX_WINDOW, Math.max(MIN_WINDOW, limit - emitted + 1));
+    const window = ids.slice(i, i + size);
+    i += window.length;
+    const toCheck = window.filter((id) => members.get(id) === false);
+    let checked: Map<string, LookupResult | undefined>;
+    try {
+      checked = await confirm(engine, ctx, req, toCheck);
+    } catch (err) {
+      if (isOutOfTime(err)) return resume(last);
+      throw err;
+    }
+    const batch: LookupResult[] = [];
+    for (const id of window) {
+      const r = members.get(id)
+        ? { resourceId: id, permissionship: 'allowed' as const }
+        : checked.get(id);
+      if (!r) continue;
+      if (emitted === limit) {
+        if (batch.length > 0) yield batch;
+        return { truncated: { reason: 'limit' }, cursor: encodeCursor(key, last as string) };
+      }
+      batch.push(r);
+      emitted++;
+      last = id;
+    }
+    if (batch.length > 0) yield batch;
+  }
+  return {};
+}
+
+/** Checks candidates; maps each id to its result, or undefined when denied. */
+async function confirm(
+  engine: LookupEngine,
+  ctx: LookupContext,
+  req: LookupResourcesRequest,
+  ids: readonly string[],
+): Promise<Map<string, LookupResult | undefined>> {
+  const out = new Map<string, LookupResult | undefined>();
+  const results = await mapLimit(ids, CHECK_CONCURRENCY, (id) =>
+    engine.check(ctx, {
+      resource: { type: req.resourceType, id },
+      permission: req.permission,
+      subject: req.subject,
+      ...(req.context ? { context: req.context } : {}),
+    }),
+  );
+  ids.forEach((id, i) => {
+    const r = results[i];
+    if (!r || r.permissionship === 'denied') out.set(id, undefined);
+    else if (r.permissionship === 'allowed')
+      out.set(id, { resourceId: id, permissionship: 'allowed' });
+    else
+      out.set(id, {
+        resourceId: id,
+        permissionship: 'conditional',
+        missingParams: [...(r.missingParams ?? [])],
+      });
+  });
+  return out;
+}
+
+/** Ascending UTF-16 code-unit order: the order of results and the meaning of cursors. */
+export function compareIds(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}

@@ -1,0 +1,137 @@
+/**
+ * lookupSubjects: every subject of a type that has a permission on one resource, including a
+ * wildcard result (`*` minus the excluded subjects) and conditional results. Subjects proven by a pure
+ * union path are allowed outright; every other one is confirmed with the check engine. The wildcard's
+ * own answer is the check of an id the walk never met (all such ids behave alike), and its exclusions
+ * are the met ids that fare worse than it.
+ */
+import { ELLIPSIS } from '../../model/index.ts';
+import { Budget, isOutOfTime, mapLimit } from './budget.ts';
+import { forwardCollect, type FoundSubjects } from './forward-walk.ts';
+import { compareIds } from './lookup-resources.ts';
+import { EXACT, schemaGraph } from './schema-graph.ts';
+import type {
+  CheckResult,
+  ExcludedSubject,
+  LookupContext,
+  LookupEngine,
+  LookupSubjectsRequest,
+  LookupSubjectsResponse,
+  SubjectResult,
+} from './types.ts';
+import { assertNode, mustDefinition, normaliseLimit } from './validate.ts';
+
+const CHECK_CONCURRENCY = 16;
+const RANK = { denied: 0, conditional: 1, allowed: 2 } as const;
+
+/** Collects the subjects, sorted by id ("*" first), cut to `limit` with `truncated: limit` when cut. */
+export async function lookupSubjects(
+  engine: LookupEngine,
+  ctx: LookupContext,
+  req: LookupSubjectsRequest,
+): Promise<LookupSubjectsResponse> {
+  assertNode(mustDefinition(ctx.schema, req.resource.type), req.permission);
+  const subjectDef = mustDefinition(ctx.schema, req.subjectType);
+  const subjectRelation = req.subjectRelation ?? ELLIPSIS;
+  if (subjectRelation !== ELLIPSIS) assertNode(subjectDef, subjectRelation);
+  const limit = normaliseLimit(req.limit);
+  const budget = new Budget(ctx);
+  const graph = schemaGraph(ctx.schema);
+  const walk = (includeNegative: boolean): Promise<FoundSubjects> =>
+    forwardCollect(
+      ctx.reader,
+      graph,
+      req.resource,
+      req.permission,
+      {
+        subjectType: req.subjectType,
+        subjectRelation,
+        includeNegative,
+      },
+      budget,
+    );
+
+  let found: FoundSubjects;
+  try {
+    found = await walk(false);
+    // A wildcard that is not surely allowed needs its exclusions: walk the subtracted sides too.
+    if (found.has('*') && found.get('*') !== EXACT) found = await walk(true);
+  } catch (err) {
+    if (isOutOfTime(err)) return { subjects: [], truncated: { reason: 'deadline' } };
+    throw err;
+  }
+
+  const wildcard = found.get('*');
+  const concrete = [...found.keys()].filter((id) => id !== '*');
+  const subjects: SubjectResult[] = [];
+  let timedOut = false;
+
+  if (wildcard === EXACT) {
+    // A pure union path admits every subject: nothing can exclude anyone, no check is needed.
+    subjects.push({ subjectId: '*', permissionship: 'allowed' });
+    for (const id of concrete) subjects.push({ subjectId: id, permissionship: 'allowed' });
+  } else {
+    const check = async (id: string): Promise<CheckResult | undefined> => {
+      if (budget.expired()) return undefined;
+      try {
+        return await engine.check(ctx, {
+          resource: req.resource,
+          permission: req.permission,
+          subject: { type: req.subjectType, id, relation: subjectRelation },
+          ...(req.context ? { context: req.context } : {}),
+        });
+      } catch (err) {
+        if (isOutOfTime(err)) return undefined;
+        throw err;
+      }
+    };
+    const results = new Map<string, CheckResult | undefined>();
+    const toCheck = concrete.filter((id) => found.get(id) !== EXACT);
+    const checked = await mapLimit(toCheck, CHECK_CONCURRENCY, check);
+    for (const [i, id] of toCheck.entries()) results.set(id, checked[i]);
+    for (const id of concrete) {
+      if (found.get(id) === EXACT) results.set(id, { permissionship: 'allowed' });
+      const r = results.get(id);
+      if (r === undefined) timedOut = true;
+      else if (r.permissionship !== 'denied') subjects.push(toSubject(id, r));
+    }
+    if (wildcard !== undefined) {
+      const w = await check(unmetId(found));
+      // Without every exclusion decided, a wildcard would over-grant: leave it out and say so.
+      if (w === undefined || timedOut) timedOut = true;
+      else if (w.permissionship !== 'denied') {
+        const excluded: ExcludedSubject[] = [];
+        for (const id of concrete.sort(compareIds)) {
+          const r = results.get(id) as CheckResult;
+          if (RANK[r.permissionship] >= RANK[w.permissionship]) continue;
+          excluded.push({
+            subjectId: id,
+            permissionship: r.permissionship === 'denied' ? 'allowed' : 'conditional',
+          });
+        }
+        subjects.push({
+          ...toSubject('*', w),
+          ...(excluded.length > 0 ? { excludedSubjects: excluded } : {}),
+        });
+      }
+    }
+  }
+
+  subjects.sort((a, b) => compareIds(a.subjectId, b.subjectId));
+  if (subjects.length > limit)
+    return { subjects: subjects.slice(0, limit), truncated: { reason: 'limit' } };
+  return timedOut ? { subjects, truncated: { reason: 'deadline' } } : { subjects };
+}
+
+function toSubject(id: string, r: CheckResult): SubjectResult {
+  return r.permissionship === 'conditional'
+    ? { subjectId: id, permissionship: 'conditional', missingParams: [...(r.missingParams ?? [])] }
+    : { subjectId: id, permissionship: 'allowed' };
+}
+
+/** An id the walk never met: it stands for every subject that only a wildcard can reach. */
+function unmetId(found: FoundSubjects): string {
+  let n = 0;
+  while (found.has(`clove-unmet-${n}`)) n++;
+  return `clove-unmet-${n}`;
+}
