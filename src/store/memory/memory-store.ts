@@ -113,7 +113,7 @@ class MemoryStore implements TupleStore {
     };
   }
 
-  write(ops: readonly WriteOp[], opts: GuardedWriteOptions = {}): Promise<Revision> {
+  async write(ops: readonly WriteOp[], opts: GuardedWriteOptions = {}): Promise<Revision> {
     assertValidBatch(ops, this.maxBatchSize);
     return this.locked(() => {
       const now = this.clock();
@@ -142,7 +142,7 @@ class MemoryStore implements TupleStore {
     });
   }
 
-  deleteByFilter(
+  async deleteByFilter(
     filter: TupleFilter,
     opts: { limit?: number } & GuardedWriteOptions = {},
   ): Promise<DeleteResult> {
@@ -179,7 +179,7 @@ class MemoryStore implements TupleStore {
     };
   }
 
-  bulkImport(
+  async bulkImport(
     tuples: AsyncIterable<Tuple> | Iterable<Tuple>,
     opts: {
       batchSize?: number;
@@ -245,7 +245,9 @@ class MemoryStore implements TupleStore {
     );
   }
 
-  gc(opts: { now?: number } = {}): Promise<{ tuplesRemoved: number; revisionsRemoved: number }> {
+  async gc(
+    opts: { now?: number } = {},
+  ): Promise<{ tuplesRemoved: number; revisionsRemoved: number }> {
     return this.locked(() => {
       const now = opts.now ?? this.clock();
       const boundary = this.minValidRevision(now);
@@ -266,7 +268,7 @@ class MemoryStore implements TupleStore {
       }
       this.deletedQueue = this.deletedQueue.filter((r) => r.deletedRev !== -1);
       const drop = this.log.findIndex((e) => e.revision >= boundary);
-      const revisionsRemoved = drop > 0 ? drop : 0;
+      const revisionsRemoved = Math.max(drop, 0);
       if (revisionsRemoved > 0) {
         this.trimmedThrough = (this.log[revisionsRemoved - 1] as LogEntry).revision;
         this.log = this.log.slice(revisionsRemoved);
@@ -282,7 +284,7 @@ class MemoryStore implements TupleStore {
     return this.schemas.findLast((s) => s.revision <= at);
   }
 
-  writeSchema(
+  async writeSchema(
     schema: { text: string; ir: SchemaIR },
     opts: { metadata?: TransactionMetadata } = {},
   ): Promise<Revision> {

@@ -1,0 +1,604 @@
+/**
+ * The TupleStore contract, run against every backend (`describeTupleStore(name, factory)`).
+ * A backend is correct when this suite passes; backend-specific tests only add what this can't
+ * express (persistence across restarts, real concurrency on Postgres).
+ */
+import { describe, expect, it } from 'vitest';
+import { isAppError } from '../../src/errors.ts';
+import { formatTuple, parseTuple, type Tuple } from '../../src/model/index.ts';
+import type { StoreOptions, TupleStore, WatchEvent, WriteOp } from '../../src/store/index.ts';
+import { SCHEMA_FULL, SCHEMA_NO_GROUP, SCHEMA_NO_WILDCARD } from './schema-fixtures.ts';
+
+/** Builds a fresh, empty store; the suite closes it. */
+export type StoreFactory = (opts?: StoreOptions) => Promise<TupleStore>;
+
+const HOUR = 3_600_000;
+const t = (text: string): Tuple => parseTuple(text);
+const create = (text: string): WriteOp => ({ op: 'create', tuple: t(text) });
+const touch = (text: string): WriteOp => ({ op: 'touch', tuple: t(text) });
+const del = (text: string): WriteOp => ({ op: 'delete', tuple: t(text) });
+const texts = (tuples: readonly Tuple[]): string[] => tuples.map(formatTuple).sort();
+
+/** Asserts that `promise` rejects with an AppError carrying `code`, and returns the error. */
+export async function expectCode(promise: Promise<unknown>, code: string) {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err, `expected ${code}`).toBeDefined();
+  if (!isAppError(err)) throw err;
+  expect(err.code).toBe(code);
+  return err;
+}
+
+async function collect(
+  iter: AsyncIterable<WatchEvent>,
+  n: number,
+  pred: (e: WatchEvent) => boolean = () => true,
+): Promise<WatchEvent[]> {
+  const out: WatchEvent[] = [];
+  for await (const e of iter) {
+    if (pred(e)) out.push(e);
+    if (out.length >= n) break;
+  }
+  return out;
+}
+
+/** A manual clock for GC and expiration tests. */
+function manualClock(start = Date.UTC(2030, 0, 1)) {
+  let now = start;
+  return {
+    now: () => now,
+    advance: (ms: number) => {
+      now += ms;
+    },
+  };
+}
+
+export function describeTupleStore(name: string, factory: StoreFactory): void {
+  describe(`TupleStore contract: ${name}`, () => {
+    const withStore = (fn: (s: TupleStore) => Promise<void>, opts?: StoreOptions) => async () => {
+      const store = await factory(opts);
+      try {
+        await fn(store);
+      } finally {
+        await store.close();
+      }
+    };
+    const clock = manualClock();
+    const clock2 = manualClock();
+    const docViewers = { resourceType: 'document', resourceIds: ['d1'], relation: 'viewer' };
+
+    it(
+      'has a store id and a head revision that grows with each write',
+      withStore(async (s) => {
+        expect(s.storeId).toMatch(/^[0-9a-f-]{36}$/);
+        const h0 = await s.headRevision();
+        const r1 = await s.write([create('document:d1#viewer@user:alice')]);
+        expect(r1).toBeGreaterThan(h0);
+        expect(await s.headRevision()).toBe(r1);
+        const r2 = await s.write([touch('document:d1#viewer@user:bob')]);
+        expect(r2).toBeGreaterThan(r1);
+      }),
+    );
+
+    it(
+      'MVCC: a snapshot sees exactly the writes at or before its revision',
+      withStore(async (s) => {
+        const r0 = await s.headRevision();
+        const r1 = await s.write([create('document:d1#viewer@user:alice')]);
+        const r2 = await s.write([create('document:d1#viewer@user:bob')]);
+        const r3 = await s.write([del('document:d1#viewer@user:alice')]);
+        const at = async (r: number) => texts(await s.snapshot(r).query(docViewers));
+        expect(await at(r0)).toEqual([]);
+        expect(await at(r1)).toEqual(['document:d1#viewer@user:alice']);
+        expect(await at(r2)).toEqual([
+          'document:d1#viewer@user:alice',
+          'document:d1#viewer@user:bob',
+        ]);
+        expect(await at(r3)).toEqual(['document:d1#viewer@user:bob']);
+        expect(s.snapshot(r2).revision).toBe(r2);
+      }),
+    );
+
+    it(
+      'CREATE of a live tuple fails and the whole batch is rolled back',
+      withStore(async (s) => {
+        await s.write([create('document:d1#viewer@user:alice')]);
+        const head = await s.headRevision();
+        const err = await expectCode(
+          s.write([create('document:d2#viewer@user:bob'), create('document:d1#viewer@user:alice')]),
+          'tuple_already_exists',
+        );
+        expect(err.message).toContain('document:d1#viewer@user:alice');
+        expect(await s.headRevision()).toBe(head);
+        const d2 = await s.snapshot(head).query({ resourceType: 'document', resourceIds: ['d2'] });
+        expect(d2).toEqual([]);
+      }),
+    );
+
+    it(
+      'TOUCH upserts (replacing caveat and expiration) and DELETE is idempotent',
+      withStore(async (s) => {
+        await s.write([touch('document:d1#viewer@user:alice')]);
+        const r = await s.write([
+          touch('document:d1#viewer@user:alice[only_on_tuesday:{"day":"monday"}]'),
+        ]);
+        const got = await s.snapshot(r).query(docViewers);
+        expect(got).toHaveLength(1);
+        expect(got[0]?.caveat).toEqual({ name: 'only_on_tuesday', context: { day: 'monday' } });
+        const r2 = await s.write([del('document:d1#viewer@user:alice')]);
+        const r3 = await s.write([del('document:d1#viewer@user:alice')]);
+        expect(r3).toBeGreaterThan(r2);
+        expect(await s.snapshot(r3).query(docViewers)).toEqual([]);
+      }),
+    );
+
+    it(
+      'rejects a tuple listed twice and batches above the limit',
+      withStore(
+        async (s) => {
+          await expectCode(
+            s.write([touch('document:d1#viewer@user:a'), del('document:d1#viewer@user:a')]),
+            'duplicate_tuple_in_batch',
+          );
+          const ops = ['a', 'b', 'c', 'd'].map((id) => touch(`document:d1#viewer@user:${id}`));
+          const err = await expectCode(s.write(ops), 'batch_too_large');
+          expect(err.details).toMatchObject({ size: 4, max: 3 });
+          await s.write(ops.slice(0, 3));
+        },
+        { maxBatchSize: 3 },
+      ),
+    );
+
+    it(
+      'checks preconditions inside the write',
+      withStore(async (s) => {
+        await s.write([create('document:d1#viewer@user:alice')]);
+        const filter = { resourceType: 'document', resourceId: 'd1', relation: 'viewer' };
+        await s.write([create('document:d2#viewer@user:x')], {
+          preconditions: [{ kind: 'must_match', filter }],
+        });
+        await expectCode(
+          s.write([create('document:d3#viewer@user:x')], {
+            preconditions: [{ kind: 'must_not_match', filter }],
+          }),
+          'precondition_failed',
+        );
+        await expectCode(
+          s.write([create('document:d3#viewer@user:x')], {
+            preconditions: [
+              { kind: 'must_match', filter: { resourceType: 'document', resourceId: 'nope' } },
+            ],
+          }),
+          'precondition_failed',
+        );
+        const head = await s.headRevision();
+        expect(
+          await s.snapshot(head).query({ resourceType: 'document', resourceIds: ['d3'] }),
+        ).toEqual([]);
+      }),
+    );
+
+    it(
+      'round-trips caveats, contexts, wildcards, subject sets and long ids',
+      withStore(async (s) => {
+        const long = 'x'.repeat(1024);
+        const all = [
+          'document:d1#viewer@user:*',
+          'document:d1#viewer@group:eng#member',
+          'document:d1#viewer@user:tom[only_on_tuesday]',
+          'document:d1#viewer@user:ann[only_on_tuesday:{"day":"tuesday","n":[1,2],"m":{"k":true}}]',
+          'document:d1#viewer@user:exp[expiration:2999-01-01T00:00:00Z]',
+          `document:d1#viewer@user:${long}`,
+          'document:--=b/64|+_==#viewer@user:a',
+        ];
+        const r = await s.write(all.map(create));
+        const snap = s.snapshot(r);
+        const got = [
+          ...(await snap.query(docViewers)),
+          ...(await snap.query({ resourceType: 'document', resourceIds: ['--=b/64|+_=='] })),
+        ];
+        expect(texts(got)).toEqual([...all].sort());
+      }),
+    );
+
+    it(
+      'answers every query shape the engine uses',
+      withStore(async (s) => {
+        const r = await s.write(
+          [
+            'document:d1#viewer@user:alice',
+            'document:d1#viewer@group:eng#member',
+            'document:d1#owner@user:alice',
+            'document:d2#viewer@user:alice',
+            'document:d3#viewer@user:bob',
+            'document:d3#viewer@group:eng',
+            'folder:f1#viewer@user:alice',
+          ].map(create),
+        );
+        const q = s.snapshot(r);
+        const ids = async (query: Parameters<typeof q.query>[0]) => texts(await q.query(query));
+        expect(
+          await ids({
+            resourceType: 'document',
+            resourceIds: ['d1', 'd3', 'd1'],
+            relation: 'viewer',
+          }),
+        ).toEqual([
+          'document:d1#viewer@group:eng#member',
+          'document:d1#viewer@user:alice',
+          'document:d3#viewer@group:eng',
+          'document:d3#viewer@user:bob',
+        ]);
+        expect(await ids({ resourceType: 'document', resourceIds: ['d1'] })).toHaveLength(3);
+        expect(
+          await ids({
+            resourceType: 'document',
+            relation: 'viewer',
+            subjectType: 'user',
+            subjectIds: ['alice'],
+          }),
+        ).toEqual(['document:d1#viewer@user:alice', 'document:d2#viewer@user:alice']);
+        expect(
+          await ids({
+            resourceType: 'document',
+            relation: 'viewer',
+            subjectType: 'group',
+            subjectIds: ['eng'],
+            subjectRelation: 'member',
+          }),
+        ).toEqual(['document:d1#viewer@group:eng#member']);
+        expect(
+          await ids({
+            resourceType: 'document',
+            relation: 'viewer',
+            subjectType: 'group',
+            subjectRelation: '...',
+          }),
+        ).toEqual(['document:d3#viewer@group:eng']);
+        expect(await ids({ resourceType: 'document', relation: 'owner' })).toEqual([
+          'document:d1#owner@user:alice',
+        ]);
+        expect(await ids({ resourceType: 'document', resourceIds: [] })).toEqual([]);
+        expect(
+          await ids({
+            resourceType: 'document',
+            relation: 'viewer',
+            subjectType: 'user',
+            subjectIds: [],
+          }),
+        ).toEqual([]);
+        expect(await ids({ resourceType: 'folder' })).toEqual(['folder:f1#viewer@user:alice']);
+        expect(await ids({ resourceType: 'nothing' })).toEqual([]);
+      }),
+    );
+
+    it(
+      'hides expired tuples from every read and lets CREATE replace them',
+      withStore(async (s) => {
+        const soon = new Date(Date.UTC(2999, 0, 1)).toISOString();
+        const r = await s.write([create(`document:d1#viewer@user:alice[expiration:${soon}]`)]);
+        const live = s.snapshot(r, { now: Date.parse(soon) - 1 });
+        expect(live.now).toBe(Date.parse(soon) - 1);
+        expect(await live.query(docViewers)).toHaveLength(1);
+        expect(await s.snapshot(r, { now: Date.parse(soon) }).query(docViewers)).toEqual([]);
+      }),
+    );
+
+    it(
+      'treats an expired tuple as absent for reads, CREATE and preconditions',
+      withStore(async (s) => {
+        const past = '2001-01-01T00:00:00Z';
+        const r1 = await s.write([create(`document:d1#viewer@user:alice[expiration:${past}]`)]);
+        expect(await s.snapshot(r1).query(docViewers)).toEqual([]);
+        expect((await s.read({ resourceType: 'document' }, { revision: r1 })).tuples).toEqual([]);
+        await s.write([create('document:d9#viewer@user:x')], {
+          preconditions: [
+            { kind: 'must_not_match', filter: { resourceType: 'document', resourceId: 'd1' } },
+          ],
+        });
+        const r2 = await s.write([create('document:d1#viewer@user:alice')]);
+        expect(texts(await s.snapshot(r2).query(docViewers))).toEqual([
+          'document:d1#viewer@user:alice',
+        ]);
+      }),
+    );
+
+    it(
+      'reads with cursor pagination at a snapshot, each tuple exactly once',
+      withStore(async (s) => {
+        const ops = Array.from({ length: 23 }, (_, i) =>
+          create(`document:d${i % 5}#viewer@user:u${i}`),
+        );
+        const r = await s.write(ops);
+        await s.write([create('document:zz#viewer@user:late')]);
+        const seen: string[] = [];
+        let cursor: string | undefined;
+        let pages = 0;
+        do {
+          const page = await s.read(
+            { resourceType: 'document', relation: 'viewer' },
+            { revision: r, limit: 5, ...(cursor && { cursor }) },
+          );
+          seen.push(...page.tuples.map(formatTuple));
+          cursor = page.cursor;
+          pages++;
+        } while (cursor);
+        expect(pages).toBe(5);
+        expect(seen.sort()).toEqual(texts(ops.map((o) => o.tuple)));
+        const one = await s.read({ resourceType: 'document', resourceId: 'd1' }, { revision: r });
+        expect(one.tuples.map((x) => x.resource.id)).toEqual(['d1', 'd1', 'd1', 'd1', 'd1']);
+        const first = await s.read({ resourceType: 'document' }, { revision: r, limit: 2 });
+        await expectCode(
+          s.read({ resourceType: 'document' }, { revision: r + 1, cursor: first.cursor as string }),
+          'invalid_cursor',
+        );
+        await expectCode(
+          s.read({ resourceType: 'document' }, { revision: r, cursor: 'garbage!' }),
+          'invalid_cursor',
+        );
+      }),
+    );
+
+    it(
+      'deletes by filter, with a limit and a partial answer',
+      withStore(async (s) => {
+        await s.write(Array.from({ length: 7 }, (_, i) => create(`document:d1#viewer@user:u${i}`)));
+        await s.write([create('document:d2#viewer@user:u0')]);
+        const part = await s.deleteByFilter(
+          { resourceType: 'document', resourceId: 'd1' },
+          { limit: 5 },
+        );
+        expect(part).toMatchObject({ deleted: 5, partial: true });
+        expect(await s.snapshot(part.revision).query(docViewers)).toHaveLength(2);
+        const rest = await s.deleteByFilter(
+          { resourceType: 'document', resourceId: 'd1' },
+          { limit: 5 },
+        );
+        expect(rest).toMatchObject({ deleted: 2, partial: false });
+        const subj = await s.deleteByFilter({
+          resourceType: 'document',
+          subjectType: 'user',
+          subjectId: 'u0',
+        });
+        expect(subj.deleted).toBe(1);
+        expect(await s.snapshot(subj.revision).query({ resourceType: 'document' })).toEqual([]);
+        expect(await s.snapshot(part.revision - 1).query(docViewers)).toHaveLength(7);
+      }),
+    );
+
+    it(
+      'bulk-imports at one revision with progress, exports at a revision, and is atomic',
+      withStore(async (s) => {
+        const before = await s.write([create('document:pre#viewer@user:x')]);
+        const n = 2_345;
+        function* gen() {
+          for (let i = 0; i < n; i++) yield t(`document:b${i}#viewer@user:u${i % 17}`);
+        }
+        const progress: number[] = [];
+        const { revision, imported } = await s.bulkImport(gen(), {
+          batchSize: 1000,
+          onProgress: (k) => progress.push(k),
+          metadata: { actor: 'importer' },
+        });
+        expect(imported).toBe(n);
+        expect(progress[progress.length - 1]).toBe(n);
+        expect(progress.length).toBeGreaterThanOrEqual(3);
+        const exported: Tuple[] = [];
+        for await (const x of s.exportTuples({ revision })) exported.push(x);
+        expect(exported).toHaveLength(n + 1);
+        const old: Tuple[] = [];
+        for await (const x of s.exportTuples({ revision: before })) old.push(x);
+        expect(texts(old)).toEqual(['document:pre#viewer@user:x']);
+        const head = await s.headRevision();
+        async function* bad() {
+          yield t('document:new1#viewer@user:a');
+          yield t('document:b5#viewer@user:u5');
+        }
+        await expectCode(s.bulkImport(bad()), 'tuple_already_exists');
+        expect(await s.headRevision()).toBe(head);
+        expect(
+          await s.snapshot(head).query({ resourceType: 'document', resourceIds: ['new1'] }),
+        ).toEqual([]);
+      }),
+    );
+
+    it(
+      'watches changes in order with metadata, resumes from any revision, and checkpoints when idle',
+      withStore(async (s) => {
+        const start = await s.headRevision();
+        const r1 = await s.write([create('document:d1#viewer@user:a')], {
+          metadata: { actor: 'user:ann' },
+        });
+        const r2 = await s.write([
+          touch('document:d1#viewer@user:b'),
+          del('document:d1#viewer@user:a'),
+        ]);
+        const r3 = await s.write([del('document:d1#viewer@user:b')]);
+        const ac = new AbortController();
+        const events = await collect(s.watch(start, { signal: ac.signal }), 3);
+        ac.abort();
+        expect(events.map((e) => e.revision)).toEqual([r1, r2, r3]);
+        const [e1, e2] = events;
+        expect(e1).toMatchObject({ kind: 'changes', metadata: { actor: 'user:ann' } });
+        if (e2?.kind !== 'changes') throw new Error('expected changes');
+        expect(e2.changes.map((c) => `${c.op} ${formatTuple(c.tuple)}`).sort()).toEqual([
+          'delete document:d1#viewer@user:a',
+          'touch document:d1#viewer@user:b',
+        ]);
+        // Resume in the middle, then see a live write arrive, then an idle checkpoint.
+        const ac2 = new AbortController();
+        const iter = s.watch(r2, { signal: ac2.signal, checkpointIntervalMs: 50 });
+        const later = collect(iter, 3);
+        await new Promise((r) => setTimeout(r, 20));
+        const r4 = await s.write([create('document:d2#viewer@user:c')]);
+        const got = await later;
+        ac2.abort();
+        expect(got.slice(0, 2).map((e) => [e.kind, e.revision])).toEqual([
+          ['changes', r3],
+          ['changes', r4],
+        ]);
+        expect(got[2]).toEqual({ kind: 'checkpoint', revision: r4 });
+        await expectCode(collect(s.watch(r4 + 100), 1), 'invalid_zookie');
+      }),
+    );
+
+    it(
+      'expires old snapshots and collects deleted and expired rows after the GC window',
+      withStore(
+        async (s) => {
+          const r1 = await s.write([
+            create('document:d1#viewer@user:a'),
+            create('document:d1#viewer@user:b'),
+          ]);
+          const exp = new Date(clock.now() + 10 * 60_000).toISOString();
+          const r2 = await s.write([
+            del('document:d1#viewer@user:a'),
+            create(`document:d1#viewer@user:e[expiration:${exp}]`),
+          ]);
+          await s.checkRevision(r1);
+          await expectCode(s.checkRevision(r2 + 1), 'invalid_zookie');
+          await expectCode(s.checkRevision(-1), 'invalid_zookie');
+          clock.advance(2 * HOUR);
+          const r3 = await s.write([create('document:d2#viewer@user:c')]);
+          // r1 is still usable: nothing committed before the cutoff yet.
+          await s.checkRevision(r1);
+          clock.advance(HOUR - 1000);
+          // Now r2 is the newest revision older than the window: r1 is expired, r2 still fine.
+          const err = await expectCode(s.checkRevision(r1), 'revision_expired');
+          expect(err.details).toMatchObject({ revision: r1 });
+          await s.checkRevision(r2);
+          const before = await s.snapshot(r3).query(docViewers);
+          const res = await s.gc();
+          expect(res.tuplesRemoved).toBe(2); // user:a (deleted at r2) and user:e (expired 3h ago > window)
+          expect(res.revisionsRemoved).toBeGreaterThanOrEqual(1);
+          expect(texts(await s.snapshot(r3).query(docViewers))).toEqual(texts(before));
+          expect(texts(await s.snapshot(r2).query(docViewers))).toEqual([
+            'document:d1#viewer@user:b',
+          ]);
+          await expectCode(collect(s.watch(r1), 1), 'revision_expired');
+          const again = await s.gc();
+          expect(again).toEqual({ tuplesRemoved: 0, revisionsRemoved: 0 });
+          await s.checkRevision(await s.headRevision());
+        },
+        { gcWindowMs: 2 * HOUR + 30 * 60_000, clock: clock.now },
+      ),
+    );
+
+    it(
+      'keeps the head revision usable however old it is',
+      withStore(
+        async (s) => {
+          const r = await s.write([create('document:d1#viewer@user:a')]);
+          clock2.advance(48 * HOUR);
+          await s.checkRevision(r);
+          await s.gc();
+          expect(await s.snapshot(r).query(docViewers)).toHaveLength(1);
+        },
+        { gcWindowMs: HOUR, clock: clock2.now },
+      ),
+    );
+
+    it(
+      'stores schemas with their revision and reads the one in effect',
+      withStore(async (s) => {
+        expect(await s.readSchema()).toBeUndefined();
+        const r1 = await s.writeSchema({ text: 'v1', ir: SCHEMA_FULL });
+        const r2 = await s.write([create('document:d1#viewer@user:a')]);
+        const r3 = await s.writeSchema({ text: 'v2', ir: SCHEMA_NO_WILDCARD });
+        expect(await s.readSchema(r1 - 1)).toBeUndefined();
+        expect((await s.readSchema(r2))?.text).toBe('v1');
+        expect(await s.readSchema(r3)).toEqual({
+          revision: r3,
+          text: 'v2',
+          ir: SCHEMA_NO_WILDCARD,
+        });
+        expect((await s.readSchema())?.revision).toBe(r3);
+      }),
+    );
+
+    it(
+      'refuses a schema write that would orphan tuples, listing usages and counts',
+      withStore(async (s) => {
+        await s.writeSchema({ text: 'full', ir: SCHEMA_FULL });
+        await s.write([
+          create('document:d1#viewer@user:*'),
+          create('document:d2#viewer@user:*'),
+          create('document:d1#viewer@group:eng#member'),
+          create('document:d1#viewer@user:alice'),
+        ]);
+        const head = await s.headRevision();
+        const err = await expectCode(
+          s.writeSchema({ text: 'nowild', ir: SCHEMA_NO_WILDCARD }),
+          'schema_in_use',
+        );
+        expect(err.message).toContain('document#viewer@user:*');
+        expect(err.details?.usages).toEqual([
+          expect.objectContaining({ resourceType: 'document', relation: 'viewer', count: 2 }),
+        ]);
+        expect(await s.headRevision()).toBe(head);
+        const err2 = await expectCode(
+          s.writeSchema({ text: 'nogroup', ir: SCHEMA_NO_GROUP }),
+          'schema_in_use',
+        );
+        expect(err2.message).toContain('document#viewer@group#member');
+        await s.write([del('document:d1#viewer@user:*'), del('document:d2#viewer@user:*')]);
+        await s.writeSchema({ text: 'nowild', ir: SCHEMA_NO_WILDCARD });
+        expect((await s.readSchema())?.text).toBe('nowild');
+      }),
+    );
+
+    it(
+      'rejects a write validated against a schema that has since changed',
+      withStore(async (s) => {
+        await s.writeSchema({ text: 'full', ir: SCHEMA_FULL });
+        await s.write([create('document:d1#viewer@user:a')], { expectSchemaHash: 'full' });
+        await s.writeSchema({ text: 'nowild', ir: SCHEMA_NO_WILDCARD });
+        await expectCode(
+          s.write([create('document:d1#viewer@user:*')], { expectSchemaHash: 'full' }),
+          'write_conflict',
+        );
+      }),
+    );
+
+    it(
+      'orders concurrent writers: distinct revisions, and a snapshot never gains writes later',
+      withStore(async (s) => {
+        const writers = 8;
+        const perWriter = 6;
+        const seen = new Map<number, number>();
+        let stop = false;
+        // A reader that records how many tuples each observed head shows; re-checked after the fact.
+        const reader = (async () => {
+          while (!stop) {
+            const h = await s.headRevision();
+            const n = (await s.snapshot(h).query({ resourceType: 'document' })).length;
+            if (!seen.has(h)) seen.set(h, n);
+            await new Promise((r) => setTimeout(r, 1));
+          }
+        })();
+        const revs = (
+          await Promise.all(
+            Array.from({ length: writers }, async (_, w) => {
+              const out: number[] = [];
+              for (let i = 0; i < perWriter; i++)
+                out.push(await s.write([create(`document:w${w}#viewer@user:u${i}`)]));
+              return out;
+            }),
+          )
+        ).flat();
+        stop = true;
+        await reader;
+        expect(new Set(revs).size).toBe(writers * perWriter);
+        for (const [h, n] of seen) {
+          expect((await s.snapshot(h).query({ resourceType: 'document' })).length).toBe(n);
+        }
+        const head = await s.headRevision();
+        expect((await s.snapshot(head).query({ resourceType: 'document' })).length).toBe(
+          writers * perWriter,
+        );
+      }),
+    );
+  });
+}
