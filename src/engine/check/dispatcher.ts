@@ -1,0 +1,140 @@
+/**
+ * The one dispatch function every sub-problem goes through, built as layers of closures:
+ * `guard` (cancellation, cycle cut-off, identity rule, per-run memo, depth budget) → `cached`
+ * (cross-request LRU) → `evaluateNode`, whose recursion calls back into the outermost layer.
+ * There is no mutable delegate: the loop is tied by the `dispatch` constant the closures share.
+ */
+import { LRUCache } from 'lru-cache';
+import { EngineError } from '../../errors.ts';
+import { MAX_TRIED } from '../proof.ts';
+import { FALSE, TRUE } from '../tri.ts';
+import { evaluateNode } from './evaluate.ts';
+import {
+  type Dispatch,
+  type DispatchRequest,
+  nodeKey,
+  type Outcome,
+  onLineage,
+  type Run,
+} from './run.ts';
+
+/** A cached final outcome; valid for readers whose clock is in `[computedAt, outcome.until)`. */
+interface CacheEntry {
+  readonly outcome: Outcome;
+  readonly computedAt: number;
+}
+
+/** Hit/miss counters and the LRU, shared by every call of one engine. */
+export interface DispatchCache {
+  readonly lru: LRUCache<string, CacheEntry>;
+  hits: number;
+  misses: number;
+}
+
+/** A bounded cache of final dispatch outcomes. */
+export function createDispatchCache(maxEntries: number): DispatchCache {
+  return { lru: new LRUCache<string, CacheEntry>({ max: maxEntries }), hits: 0, misses: 0 };
+}
+
+/**
+ * The cross-request cache key. Why these parts: schema hash and revision pin the inputs, so entries
+ * never need invalidation (a write makes a new revision, a schema change a new hash); the request
+ * context is part of the key because caveats read it; the subject is fixed per run.
+ */
+function cacheKey(run: Run, key: string): string {
+  return `${run.schema.hash}|${run.reader.revision}|${run.keyPrefix}${key}`;
+}
+
+function memoKey(run: Run, key: string): string {
+  return run.keyPrefix + key;
+}
+
+/** Throws `deadline_exceeded` when the run was cancelled or ran past its deadline. */
+export function assertLive(run: Run): void {
+  if (run.signal?.aborted)
+    throw new EngineError('deadline_exceeded', 'the check was cancelled', {
+      cause: run.signal.reason,
+    });
+  if (run.deadline !== undefined && Date.now() > run.deadline)
+    throw new EngineError('deadline_exceeded', 'the check ran past its deadline');
+}
+
+function settle(key: string, o: Outcome): Outcome {
+  // A cut-off at this very node closes the cycle it started: the result is final here.
+  if (!o.cutoffs?.has(key)) return o;
+  const rest = new Set(o.cutoffs);
+  rest.delete(key);
+  return rest.size > 0 ? { ...o, cutoffs: rest } : { tri: o.tri, until: o.until };
+}
+
+/** Builds the dispatch function; `cache` undefined means no cross-request caching. */
+export function createDispatch(cache: DispatchCache | undefined): Dispatch {
+  const compute = (run: Run, req: DispatchRequest, key: string): Promise<Outcome> =>
+    evaluateNode(run, { ...req, lineage: { key, parent: req.lineage } }, dispatch).then((o) => {
+      const out = settle(key, o);
+      if (!out.cutoffs) run.memo.set(memoKey(run, key), out);
+      return out;
+    });
+
+  const cached = (run: Run, req: DispatchRequest, key: string): Promise<Outcome> => {
+    // Explain runs build proofs and must reflect a fresh walk, so they bypass the shared cache.
+    if (!cache || run.explain) return compute(run, req, key);
+    const ck = cacheKey(run, key);
+    const hit = cache.lru.get(ck);
+    const now = run.reader.now;
+    if (hit && now >= hit.computedAt && now < hit.outcome.until) {
+      cache.hits++;
+      return Promise.resolve(hit.outcome);
+    }
+    cache.misses++;
+    return compute(run, req, key).then((o) => {
+      // Cycle cut-offs are only right relative to their lineage: never cached as final.
+      if (!o.cutoffs) cache.lru.set(ck, { outcome: o, computedAt: now });
+      return o;
+    });
+  };
+
+  const dispatch: Dispatch = (run, req) => {
+    try {
+      assertLive(run);
+      const key = nodeKey(req.resource, req.name);
+      const s = run.subject;
+      if (s.type === req.resource.type && s.id === req.resource.id && s.relation === req.name) {
+        // Identity: `T:id#r` holds `T:id#r` (SpiceDB's filterForFoundMemberResource).
+        const tri = run.explain
+          ? ({
+              v: 'T',
+              proof: {
+                kind: 'step',
+                resource: req.resource,
+                name: req.name,
+                via: 'identity',
+                children: [],
+              },
+            } as const)
+          : TRUE;
+        return Promise.resolve({ tri, until: Number.POSITIVE_INFINITY });
+      }
+      if (onLineage(req.lineage, key))
+        return Promise.resolve({
+          tri: FALSE,
+          until: Number.POSITIVE_INFINITY,
+          cutoffs: new Set([key]),
+        });
+      const memo = run.memo.get(memoKey(run, key));
+      if (memo) return Promise.resolve(memo);
+      if (req.depth <= 0)
+        throw new EngineError('max_depth_exceeded', `check exceeded the maximum depth at ${key}`, {
+          details: { node: key },
+        });
+      if (run.tried) {
+        run.triedCount++;
+        if (run.tried.length < MAX_TRIED) run.tried.push(key);
+      }
+      return cached(run, req, key);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  };
+  return dispatch;
+}

@@ -1,0 +1,137 @@
+/**
+ * Per-check state shared by every dispatch of one `check` (or one `bulkCheck`): the snapshot, the
+ * subject, the request context, the read loader and the per-run memo. Nothing here outlives the call.
+ */
+import type { ObjectRef, SubjectRef, Tuple } from '../../model/index.ts';
+import type { SchemaIR } from '../../schema/ir.ts';
+import type { SnapshotReader, TupleQuery } from '../../store/types.ts';
+import type { Tri } from '../tri.ts';
+
+/** The result of one dispatch plus what the cache needs to know about it. */
+export interface Outcome {
+  readonly tri: Tri;
+  /** Epoch ms at which the earliest tuple this result depended on expires (Infinity if none). */
+  readonly until: number;
+  /**
+   * Lineage keys at which a data cycle was cut off below this node. A result with cut-offs is only
+   * right relative to its lineage, so it is never cached (it is still a correct answer at the root).
+   */
+  readonly cutoffs?: ReadonlySet<string>;
+}
+
+/** The chain of nodes from the root check down to the current dispatch (for cycle detection). */
+export interface Lineage {
+  readonly key: string;
+  readonly parent: Lineage | undefined;
+}
+
+/** One sub-problem: does the run's subject hold `name` on `resource`? */
+export interface DispatchRequest {
+  readonly resource: ObjectRef;
+  readonly name: string;
+  readonly lineage: Lineage | undefined;
+  /** Dispatches left before `max_depth_exceeded`. */
+  readonly depth: number;
+}
+
+export type Dispatch = (run: Run, req: DispatchRequest) => Promise<Outcome>;
+
+export interface Run {
+  readonly reader: SnapshotReader;
+  readonly schema: SchemaIR;
+  readonly subject: SubjectRef;
+  readonly context: Readonly<Record<string, unknown>> | undefined;
+  /** `subject|context|`: the run-specific prefix of every memo and cache key of this run. */
+  readonly keyPrefix: string;
+  readonly explain: boolean;
+  readonly signal: AbortSignal | undefined;
+  readonly deadline: number | undefined;
+  readonly loader: ReadLoader;
+  /** Final outcomes computed in this run, by node key (makes cache-off runs linear, not exponential). */
+  readonly memo: Map<string, Outcome>;
+  /** Nodes visited, in order (explain mode only; bounded). */
+  readonly tried: string[] | undefined;
+  triedCount: number;
+}
+
+/** `type:id#name`: the identity of a node within a run (the subject is fixed per run). */
+export function nodeKey(resource: ObjectRef, name: string): string {
+  return `${resource.type}:${resource.id}#${name}`;
+}
+
+/** True when `key` is on the lineage (a data cycle). */
+export function onLineage(lineage: Lineage | undefined, key: string): boolean {
+  for (let l = lineage; l; l = l.parent) if (l.key === key) return true;
+  return false;
+}
+
+/** JSON with sorted keys, so equal contexts give equal cache keys. */
+export function stableStringify(value: unknown): string {
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
+  const obj = value as Record<string, unknown>;
+  const keys = Object.keys(obj)
+    .filter((k) => obj[k] !== undefined)
+    .sort();
+  return `{${keys.map((k) => `${JSON.stringify(k)}:${stableStringify(obj[k])}`).join(',')}}`;
+}
+
+interface Pending {
+  readonly query: TupleQuery;
+  readonly ids: Set<string>;
+  readonly waiters: { id: string; resolve: (t: Tuple[]) => void; reject: (e: unknown) => void }[];
+}
+
+/**
+ * Coalesces single-resource reads into batched store queries. Reads of the same shape (resource
+ * type, relation, subject filter) requested in the same tick become one query with many
+ * `resourceIds`. Why: sibling dispatches (the parents of an arrow, the groups of a relation) start
+ * concurrently and each asks for its own tuples; one query per edge would dominate on Postgres.
+ */
+export class ReadLoader {
+  private readonly pending = new Map<string, Pending>();
+  private scheduled = false;
+  constructor(private readonly reader: SnapshotReader) {}
+
+  /** Tuples of `query` for the single resource `id` (query must not carry resourceIds). */
+  load(query: TupleQuery, id: string): Promise<Tuple[]> {
+    const key = `${query.resourceType}\u0000${query.relation ?? ''}\u0000${query.subjectType ?? ''}\u0000${query.subjectRelation ?? ''}\u0000${query.subjectIds?.join('\u0001') ?? ''}`;
+    let p = this.pending.get(key);
+    if (!p) {
+      p = { query, ids: new Set(), waiters: [] };
+      this.pending.set(key, p);
+    }
+    p.ids.add(id);
+    const entry = p;
+    const promise = new Promise<Tuple[]>((resolve, reject) => {
+      entry.waiters.push({ id, resolve, reject });
+    });
+    if (!this.scheduled) {
+      this.scheduled = true;
+      queueMicrotask(() => this.flush());
+    }
+    return promise;
+  }
+
+  private flush(): void {
+    this.scheduled = false;
+    const batches = [...this.pending.values()];
+    this.pending.clear();
+    for (const b of batches) {
+      this.reader.query({ ...b.query, resourceIds: [...b.ids] }).then(
+        (tuples) => {
+          const byId = new Map<string, Tuple[]>();
+          for (const t of tuples) {
+            const list = byId.get(t.resource.id);
+            if (list) list.push(t);
+            else byId.set(t.resource.id, [t]);
+          }
+          for (const w of b.waiters) w.resolve(byId.get(w.id) ?? []);
+        },
+        (err: unknown) => {
+          for (const w of b.waiters) w.reject(err);
+        },
+      );
+    }
+  }
+}
