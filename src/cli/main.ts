@@ -1,8 +1,58 @@
 /**
  * @module cli
- * The `clove` command line. `main(argv)` dispatches to one command module and returns the exit code.
+ * The `clove` command line. `main(argv)` looks the first word up in COMMANDS, loads that command's
+ * module lazily (so `clove schema check` never loads the server) and returns its exit code.
+ * Exit codes: 0 success, 1 the command ran and found problems, 2 usage error.
  */
+import { isAppError } from '../errors.ts';
+
+/** A command module: `run` receives the arguments after the command name. */
+export interface CommandModule {
+  run(args: string[]): Promise<number>;
+}
+
+interface CommandEntry {
+  summary: string;
+  load: () => Promise<CommandModule>;
+}
+
+/** Command name → summary and lazy module. Adding a command is one line here. */
+export const COMMANDS: Record<string, CommandEntry> = {
+  schema: {
+    summary: 'check, format or compile a schema file',
+    load: () => import('./commands/schema.ts'),
+  },
+};
+
+/** Top-level usage text listing every command. */
+export function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
+  const lines = Object.entries(COMMANDS).map(
+    ([name, c]) => `  ${name.padEnd(width)}  ${c.summary}`,
+  );
+  return `usage: clove <command> [args]\n\ncommands:\n${lines.join('\n')}\n\nRun \`clove <command> --help\` for a command's options.\n`;
+}
+
+/** Runs the CLI with `argv` (without node and script) and returns the process exit code. */
 export async function main(argv: string[]): Promise<number> {
-  process.stderr.write(`clove: no commands yet (${argv.join(' ')})\n`);
-  return 2;
+  const [name, ...rest] = argv;
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    (name === undefined ? process.stderr : process.stdout).write(usage());
+    return name === undefined ? 2 : 0;
+  }
+  const entry = Object.hasOwn(COMMANDS, name) ? COMMANDS[name] : undefined;
+  if (!entry) {
+    process.stderr.write(`clove: unknown command "${name}"\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    const mod = await entry.load();
+    return await mod.run(rest);
+  } catch (err) {
+    if (isAppError(err)) {
+      process.stderr.write(`clove ${name}: ${err.code}: ${err.message}\n`);
+      return 1;
+    }
+    throw err;
+  }
 }

@@ -1,0 +1,470 @@
+/**
+ * Compile-time checking of caveat bodies. @bufbuild/cel parses the expression (syntax errors with
+ * positions) but its type checker (0.6) only handles constants and identifiers, so Clove infers
+ * types itself over the parsed CEL AST: declared parameters, the standard operators, macros
+ * (`all`, `exists`, `map`, `filter`, `has`) and the functions SpiceDB caveats use. Unknown names,
+ * operator/argument mismatches and a non-bool result are reported; anything typed `dyn`
+ * (`any` parameters, map values of `any`) is accepted, as CEL does.
+ */
+import { parse } from '@bufbuild/cel';
+import { type CelT, compatible, DYN, isNumeric, join, typeName } from './cel-types.ts';
+
+/** One problem in a caveat body; `offset`/`length` are relative to the expression text. */
+export interface CelIssue {
+  code: 'cel_syntax_error' | 'cel_type_error';
+  message: string;
+  offset: number;
+  length: number;
+}
+
+// Minimal structural view of the protobuf CEL AST (cel.expr.Expr) that this checker reads.
+interface CelExpr {
+  id: bigint;
+  exprKind:
+    | { case: 'constExpr'; value: { constantKind: { case: string | undefined; value?: unknown } } }
+    | { case: 'identExpr'; value: { name: string } }
+    | { case: 'selectExpr'; value: { operand?: CelExpr; field: string; testOnly: boolean } }
+    | { case: 'callExpr'; value: { target?: CelExpr; function: string; args: CelExpr[] } }
+    | { case: 'listExpr'; value: { elements: CelExpr[] } }
+    | {
+        case: 'structExpr';
+        value: {
+          messageName: string;
+          entries: { keyKind: { case: string | undefined; value?: unknown }; value?: CelExpr }[];
+        };
+      }
+    | {
+        case: 'comprehensionExpr';
+        value: {
+          iterVar: string;
+          iterVar2: string;
+          iterRange?: CelExpr;
+          accuVar: string;
+          accuInit?: CelExpr;
+          loopCondition?: CelExpr;
+          loopStep?: CelExpr;
+          result?: CelExpr;
+        };
+      }
+    | { case: undefined; value?: undefined };
+}
+
+class CelCheckError extends Error {
+  constructor(
+    message: string,
+    readonly at: CelExpr | undefined,
+    readonly length = 1,
+  ) {
+    super(message);
+  }
+}
+
+const T = (
+  k:
+    | 'int'
+    | 'uint'
+    | 'double'
+    | 'bool'
+    | 'string'
+    | 'bytes'
+    | 'duration'
+    | 'timestamp'
+    | 'ipaddress',
+) => ({ k }) as CelT;
+const BOOL = T('bool');
+const INT = T('int');
+const STRING = T('string');
+
+/** Checks `expression` against parameter types; returns every issue found (usually one). */
+export function checkCelExpression(
+  expression: string,
+  params: ReadonlyMap<string, CelT>,
+): CelIssue[] {
+  let parsed: ReturnType<typeof parse>;
+  try {
+    parsed = parse(expression);
+  } catch (e) {
+    const err = e as { message?: string; location?: { start?: { offset?: number } } };
+    const offset = err.location?.start?.offset ?? 0;
+    const raw = String(err.message ?? e).replace(/^<input>:\d+:\d+: /, '');
+    return [{ code: 'cel_syntax_error', message: `CEL syntax error: ${raw}`, offset, length: 1 }];
+  }
+  const positions = (parsed.sourceInfo?.positions ?? {}) as Record<string, number>;
+  const checker = new TypeChecker(params);
+  try {
+    const result = checker.check(parsed.expr as unknown as CelExpr);
+    if (result.k !== 'bool' && result.k !== 'dyn')
+      return [
+        {
+          code: 'cel_type_error',
+          message: `caveat expression must be bool, found ${typeName(result)}`,
+          offset: 0,
+          length: expression.length,
+        },
+      ];
+  } catch (e) {
+    if (!(e instanceof CelCheckError)) throw e;
+    const offset = e.at ? (positions[String(e.at.id)] ?? 0) : 0;
+    return [{ code: 'cel_type_error', message: e.message, offset, length: e.length }];
+  }
+  return [];
+}
+
+class TypeChecker {
+  private scopes: Map<string, CelT>[];
+
+  constructor(params: ReadonlyMap<string, CelT>) {
+    this.scopes = [new Map(params)];
+  }
+
+  private lookup(name: string): CelT | undefined {
+    for (let i = this.scopes.length - 1; i >= 0; i--) {
+      const t = this.scopes[i]?.get(name);
+      if (t) return t;
+    }
+    return undefined;
+  }
+
+  check(e: CelExpr): CelT {
+    const kind = e.exprKind;
+    switch (kind.case) {
+      case 'constExpr':
+        return constType(kind.value.constantKind.case);
+      case 'identExpr': {
+        const t = this.lookup(kind.value.name);
+        if (t) return t;
+        if (TYPE_IDENTS.has(kind.value.name)) return { k: 'type' };
+        throw new CelCheckError(
+          `undeclared reference to \`${kind.value.name}\``,
+          e,
+          kind.value.name.length,
+        );
+      }
+      case 'selectExpr': {
+        const operand = this.check(kind.value.operand as CelExpr);
+        if (kind.value.testOnly) {
+          if (operand.k !== 'map' && operand.k !== 'dyn')
+            throw new CelCheckError(`has() needs a map, found ${typeName(operand)}`, e);
+          return BOOL;
+        }
+        if (operand.k === 'dyn') return DYN;
+        if (operand.k === 'map') {
+          if (!compatible(operand.key, STRING))
+            throw new CelCheckError(
+              `field access \`.${kind.value.field}\` needs string map keys`,
+              e,
+            );
+          return operand.value;
+        }
+        throw new CelCheckError(
+          `type ${typeName(operand)} has no field \`${kind.value.field}\``,
+          e,
+        );
+      }
+      case 'listExpr': {
+        let elem: CelT | undefined;
+        for (const el of kind.value.elements) {
+          const t = this.check(el);
+          elem = elem === undefined ? t : join(elem, t);
+        }
+        return { k: 'list', elem: elem ?? DYN };
+      }
+      case 'structExpr': {
+        if (kind.value.messageName !== '')
+          throw new CelCheckError(
+            `message construction \`${kind.value.messageName}{...}\` is not supported in caveats`,
+            e,
+          );
+        let key: CelT | undefined;
+        let value: CelT | undefined;
+        for (const entry of kind.value.entries) {
+          const k =
+            entry.keyKind.case === 'mapKey' ? this.check(entry.keyKind.value as CelExpr) : STRING;
+          const v = this.check(entry.value as CelExpr);
+          key = key === undefined ? k : join(key, k);
+          value = value === undefined ? v : join(value, v);
+        }
+        return { k: 'map', key: key ?? DYN, value: value ?? DYN };
+      }
+      case 'comprehensionExpr': {
+        const c = kind.value;
+        const range = this.check(c.iterRange as CelExpr);
+        let iter: CelT;
+        if (range.k === 'list') iter = range.elem;
+        else if (range.k === 'map') iter = range.key;
+        else if (range.k === 'dyn') iter = DYN;
+        else throw new CelCheckError(`cannot iterate over ${typeName(range)}`, c.iterRange);
+        const accu = this.check(c.accuInit as CelExpr);
+        const scope = new Map<string, CelT>([
+          [c.iterVar, iter],
+          [c.accuVar, accu],
+        ]);
+        if (c.iterVar2) scope.set(c.iterVar2, range.k === 'map' ? range.value : DYN);
+        this.scopes.push(scope);
+        try {
+          if (c.loopCondition) this.check(c.loopCondition);
+          const step = c.loopStep ? this.check(c.loopStep) : accu;
+          scope.set(c.accuVar, join(accu, step));
+          return c.result ? this.check(c.result) : accu;
+        } finally {
+          this.scopes.pop();
+        }
+      }
+      case 'callExpr':
+        return this.call(e, kind.value);
+      default:
+        throw new CelCheckError('unsupported CEL expression', e);
+    }
+  }
+
+  private call(e: CelExpr, c: { target?: CelExpr; function: string; args: CelExpr[] }): CelT {
+    const args = c.args.map((a) => this.check(a));
+    const target = c.target ? this.check(c.target) : undefined;
+    const fn = c.function;
+    const op = OPERATOR_NAMES[fn];
+    const mismatch = (): never => {
+      const shown = [...(target ? [target] : []), ...args].map(typeName).join(', ');
+      throw new CelCheckError(
+        `no matching overload for ${op ?? `\`${fn}\``} applied to (${shown})`,
+        e,
+      );
+    };
+    const [a, b] = args as [CelT, CelT];
+    switch (fn) {
+      case '_&&_':
+      case '_||_':
+        if (!args.every((t) => compatible(t, BOOL))) mismatch();
+        return BOOL;
+      case '!_':
+      case '@not_strictly_false':
+        if (!compatible(a, BOOL)) mismatch();
+        return BOOL;
+      case '-_':
+        if (a.k !== 'dyn' && a.k !== 'int' && a.k !== 'double' && a.k !== 'duration') mismatch();
+        return a;
+      case '_==_':
+      case '_!=_':
+        if (
+          !compatible(a, b) &&
+          !(isNumeric(a) && isNumeric(b)) &&
+          a.k !== 'null' &&
+          b.k !== 'null'
+        )
+          mismatch();
+        return BOOL;
+      case '_<_':
+      case '_<=_':
+      case '_>_':
+      case '_>=_':
+        if (
+          !(compatible(a, b) && ORDERED.has(a.k === 'dyn' ? b.k : a.k)) &&
+          !(isNumeric(a) && isNumeric(b))
+        )
+          mismatch();
+        return BOOL;
+      case '_+_':
+        return arithmetic(a, b, mismatch, true);
+      case '_-_':
+        if (a.k === 'timestamp' && b.k === 'timestamp') return T('duration');
+        if (a.k === 'timestamp' && b.k === 'duration') return a;
+        return arithmetic(a, b, mismatch, false);
+      case '_*_':
+      case '_/_':
+      case '_%_':
+        if (
+          !compatible(a, b) ||
+          !(isNumeric(a) || a.k === 'dyn') ||
+          (fn === '_%_' && a.k === 'double')
+        )
+          mismatch();
+        return a.k === 'dyn' ? b : a;
+      case '_?_:_': {
+        const [cond, x, y] = args as [CelT, CelT, CelT];
+        if (!compatible(cond, BOOL)) mismatch();
+        return join(x, y);
+      }
+      case '_[_]':
+        if (a.k === 'list') {
+          if (!compatible(b, INT) && b.k !== 'uint') mismatch();
+          return a.elem;
+        }
+        if (a.k === 'map') {
+          if (!compatible(a.key, b)) mismatch();
+          return a.value;
+        }
+        if (a.k !== 'dyn') mismatch();
+        return DYN;
+      case '@in':
+        if (
+          b.k === 'list'
+            ? !compatible(a, b.elem)
+            : b.k === 'map'
+              ? !compatible(a, b.key)
+              : b.k !== 'dyn'
+        )
+          mismatch();
+        return BOOL;
+    }
+    return this.function(fn, target, args, mismatch, e);
+  }
+
+  private function(
+    fn: string,
+    target: CelT | undefined,
+    args: CelT[],
+    mismatch: () => never,
+    e: CelExpr,
+  ): CelT {
+    const recv = target ?? (fn === 'size' ? args[0] : undefined);
+    switch (fn) {
+      case 'size': {
+        const n = target ? args.length : args.length - 1;
+        if (n !== 0 || !recv || !['string', 'bytes', 'list', 'map', 'dyn'].includes(recv.k))
+          mismatch();
+        return INT;
+      }
+      case 'contains':
+      case 'startsWith':
+      case 'endsWith':
+      case 'matches':
+        if (
+          !target ||
+          !compatible(target, STRING) ||
+          args.length !== 1 ||
+          !compatible(args[0] as CelT, STRING)
+        )
+          mismatch();
+        return BOOL;
+      case 'in_cidr':
+        if (
+          !target ||
+          (target.k !== 'ipaddress' && target.k !== 'dyn') ||
+          args.length !== 1 ||
+          !compatible(args[0] as CelT, STRING)
+        )
+          mismatch();
+        return BOOL;
+      case 'ipaddress':
+        if (target || args.length !== 1 || !compatible(args[0] as CelT, STRING)) mismatch();
+        return T('ipaddress');
+      case 'int':
+      case 'uint':
+      case 'double':
+      case 'string':
+      case 'bytes':
+      case 'bool':
+      case 'timestamp':
+      case 'duration':
+        if (target || args.length !== 1) mismatch();
+        return T(fn);
+      case 'dyn':
+        if (target || args.length !== 1) mismatch();
+        return DYN;
+      case 'type':
+        if (target || args.length !== 1) mismatch();
+        return { k: 'type' };
+    }
+    if (TIME_ACCESSORS.has(fn)) {
+      if (
+        !target ||
+        (target.k !== 'timestamp' && target.k !== 'duration' && target.k !== 'dyn') ||
+        args.length > 1
+      )
+        mismatch();
+      return INT;
+    }
+    throw new CelCheckError(`unknown function \`${fn}\``, e);
+  }
+}
+
+function arithmetic(a: CelT, b: CelT, mismatch: () => never, plus: boolean): CelT {
+  if (a.k === 'dyn') return b;
+  if (b.k === 'dyn') return a;
+  if (plus && a.k === 'duration' && b.k === 'timestamp') return b;
+  if (plus && a.k === 'timestamp' && b.k === 'duration') return a;
+  if (!compatible(a, b)) mismatch();
+  if (isNumeric(a) || a.k === 'duration') return a;
+  if (plus && (a.k === 'string' || a.k === 'bytes' || a.k === 'list'))
+    return a.k === 'list' ? join(a, b) : a;
+  return mismatch();
+}
+
+function constType(kind: string | undefined): CelT {
+  switch (kind) {
+    case 'int64Value':
+      return INT;
+    case 'uint64Value':
+      return T('uint');
+    case 'doubleValue':
+      return T('double');
+    case 'boolValue':
+      return BOOL;
+    case 'stringValue':
+      return STRING;
+    case 'bytesValue':
+      return T('bytes');
+    case 'nullValue':
+      return { k: 'null' };
+    case 'durationValue':
+      return T('duration');
+    case 'timestampValue':
+      return T('timestamp');
+    default:
+      return DYN;
+  }
+}
+
+const ORDERED = new Set([
+  'int',
+  'uint',
+  'double',
+  'string',
+  'bytes',
+  'bool',
+  'timestamp',
+  'duration',
+]);
+const TYPE_IDENTS = new Set([
+  'int',
+  'uint',
+  'double',
+  'bool',
+  'string',
+  'bytes',
+  'list',
+  'map',
+  'null_type',
+  'type',
+]);
+const TIME_ACCESSORS = new Set([
+  'getFullYear',
+  'getMonth',
+  'getDayOfYear',
+  'getDayOfMonth',
+  'getDate',
+  'getDayOfWeek',
+  'getHours',
+  'getMinutes',
+  'getSeconds',
+  'getMilliseconds',
+]);
+const OPERATOR_NAMES: Record<string, string> = {
+  '_&&_': '`&&`',
+  '_||_': '`||`',
+  '!_': '`!`',
+  '-_': 'unary `-`',
+  '_==_': '`==`',
+  '_!=_': '`!=`',
+  '_<_': '`<`',
+  '_<=_': '`<=`',
+  '_>_': '`>`',
+  '_>=_': '`>=`',
+  '_+_': '`+`',
+  '_-_': '`-`',
+  '_*_': '`*`',
+  '_/_': '`/`',
+  '_%_': '`%`',
+  '_?_:_': '`?:`',
+  '_[_]': 'index `[]`',
+  '@in': '`in`',
+};

@@ -1,0 +1,83 @@
+/**
+ * Rule: caveats type-check (docs/schema-language.md § Caveats). Each parameter type must be one
+ * SpiceDB supports, and the CEL body must parse and type-check against the parameters as a bool
+ * expression. CEL positions are mapped back to exact schema positions through the body's span.
+ */
+import type { Position, Span } from '../../errors.ts';
+import type { CaveatDecl } from '../ast.ts';
+import { checkCelExpression } from '../cel.ts';
+import { type CelT, CAVEAT_PARAM_TYPES, paramType } from '../cel-types.ts';
+import { type CheckContext, diag, didYouMean } from './context.ts';
+
+const NAMES = [
+  'int',
+  'uint',
+  'bool',
+  'string',
+  'double',
+  'bytes',
+  'duration',
+  'timestamp',
+  'ipaddress',
+  'any',
+  'list',
+  'map',
+];
+
+/** Reports invalid_caveat_type, empty_caveat, cel_syntax_error and cel_type_error. */
+export function checkCaveats(ctx: CheckContext, source: string): void {
+  for (const item of ctx.ast.items) if (item.kind === 'caveat') checkCaveat(ctx, source, item);
+}
+
+function checkCaveat(ctx: CheckContext, source: string, cav: CaveatDecl): void {
+  const params = new Map<string, CelT>();
+  let typesOk = true;
+  for (const p of cav.params) {
+    const t = paramType(p.type);
+    if ('error' in t) {
+      typesOk = false;
+      ctx.report(
+        diag(
+          'invalid_caveat_type',
+          t.error,
+          t.node.span,
+          didYouMean(t.node.name, NAMES) ?? `supported types: ${CAVEAT_PARAM_TYPES.join(', ')}`,
+        ),
+      );
+    } else if (!params.has(p.name.text)) params.set(p.name.text, t);
+  }
+  if (cav.expression === '') {
+    ctx.report(
+      diag(
+        'empty_caveat',
+        `caveat \`${cav.name.text}\` has an empty expression`,
+        cav.expressionSpan,
+      ),
+    );
+    return;
+  }
+  if (!typesOk) return; // type errors in the body would only echo the bad parameter
+  for (const issue of checkCelExpression(cav.expression, params)) {
+    const start = advance(source, cav.expressionSpan.start, issue.offset);
+    const end = advance(
+      source,
+      start,
+      Math.min(issue.length, cav.expression.length - issue.offset),
+    );
+    const span: Span = { start, end };
+    ctx.report(diag(issue.code, `in caveat \`${cav.name.text}\`: ${issue.message}`, span));
+  }
+}
+
+/** Moves `from` forward by `count` characters of `source`, tracking lines. */
+function advance(source: string, from: Position, count: number): Position {
+  let { line, column } = from;
+  const stop = Math.min(source.length, from.offset + Math.max(0, count));
+  for (let i = from.offset; i < stop; i++) {
+    if (source.charCodeAt(i) === 10) {
+      line++;
+      column = 1;
+    } else column++;
+  }
+  return { line, column, offset: stop };
+}
