@@ -45,6 +45,8 @@ export const ERROR_CODES = [
   'max_depth_exceeded',
   'caveat_evaluation_error',
   'limit_exceeded',
+  // validation files
+  'invalid_validation_file',
   // infrastructure
   'unavailable',
   'deadline_exceeded',
