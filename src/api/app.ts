@@ -1,0 +1,142 @@
+/**
+ * Builds the hono app: request ids, structured access logs and metrics around every request, the
+ * body-size limit, one error handler that maps AppError codes through `HTTP_STATUS` (anything else
+ * becomes a logged `internal` 500 without its stack), the v1 routes, and the operational routes
+ * (`/healthz`, `/readyz`, `/metrics`, `/openapi.json`, `/docs`).
+ */
+import { randomUUID } from 'node:crypto';
+import { OpenAPIHono } from '@hono/zod-openapi';
+import { Scalar } from '@scalar/hono-api-reference';
+import { bodyLimit } from 'hono/body-limit';
+import { HTTPException } from 'hono/http-exception';
+import { AppError, isAppError } from '../errors.ts';
+import { METRICS_CONTENT_TYPE } from '../service/metrics.ts';
+import { internalError, toErrorResponse } from './http-errors.ts';
+import type { App, AppDeps, AppEnv } from './route.ts';
+import { addPermissionRoutes } from './routes/permissions.ts';
+import { addRelationshipRoutes } from './routes/relationships.ts';
+import { addSchemaRoutes } from './routes/schema.ts';
+import { addWatchRoutes } from './routes/watch.ts';
+
+export type { AppDeps } from './route.ts';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** Options of `createApp`; `shutdown` aborts long-lived streams (watch) when the server stops. */
+export interface CreateAppOptions {
+  readonly shutdown?: AbortSignal;
+  readonly version?: string;
+}
+
+/** The Clove HTTP API as a hono app (serve it with @hono/node-server, or call `app.request`). */
+export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): App {
+  const app = new OpenAPIHono<AppEnv>();
+  const { metrics, logger } = deps;
+
+  app.use('*', async (c, next) => {
+    const given = c.req.header('x-request-id');
+    const requestId = given && REQUEST_ID.test(given) ? given : randomUUID();
+    const log = logger.child({ requestId });
+    c.set('requestId', requestId);
+    c.set('logger', log);
+    c.header('x-request-id', requestId);
+    const started = performance.now();
+    metrics.inFlight.add(1);
+    try {
+      await next();
+    } finally {
+      metrics.inFlight.add(-1);
+      const seconds = (performance.now() - started) / 1000;
+      const route = c.req.routePath === '/*' ? 'unmatched' : c.req.routePath;
+      metrics.httpDuration.observe(seconds, {
+        method: c.req.method,
+        route,
+        status: String(c.res.status),
+      });
+      if (route !== '/metrics' && route !== '/healthz' && route !== '/readyz')
+        log.info('request', {
+          method: c.req.method,
+          path: c.req.path,
+          status: c.res.status,
+          durationMs: Math.round(seconds * 1e4) / 10,
+          keyId: c.get('principal')?.keyId,
+        });
+    }
+  });
+
+  app.use(
+    '*',
+    bodyLimit({
+      maxSize: deps.config.limits.bodyBytes,
+      onError: () => {
+        throw new AppError(
+          'payload_too_large',
+          `request body exceeds ${deps.config.limits.bodyBytes} bytes`,
+          { details: { maxBytes: deps.config.limits.bodyBytes } },
+        );
+      },
+    }),
+  );
+
+  app.onError((err, c) => {
+    let appErr: AppError;
+    if (isAppError(err)) appErr = err;
+    else if (err instanceof HTTPException && err.status === 413)
+      appErr = new AppError('payload_too_large', 'request body too large');
+    else if (err instanceof HTTPException && err.status < 500)
+      appErr = new AppError('invalid_request', err.message || 'invalid request');
+    else {
+      (c.get('logger') ?? logger).error('unhandled error', { err });
+      appErr = internalError(c.get('requestId'));
+    }
+    if (appErr.code === 'internal' && isAppError(err))
+      (c.get('logger') ?? logger).error('internal error', { err });
+    const { status, body } = toErrorResponse(appErr);
+    return c.json(body, status);
+  });
+
+  app.notFound((c) => {
+    const { status, body } = toErrorResponse(
+      new AppError('not_found', `no route for ${c.req.method} ${c.req.path}`),
+    );
+    return c.json(body, status);
+  });
+
+  app.openAPIRegistry.registerComponent('securitySchemes', 'bearerAuth', {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'An API key from the server configuration (`CLOVE_KEYS`).',
+  });
+
+  addSchemaRoutes(app, deps);
+  addRelationshipRoutes(app, deps);
+  addPermissionRoutes(app, deps);
+  addWatchRoutes(app, deps, opts.shutdown ?? new AbortController().signal);
+
+  app.get('/healthz', (c) => c.json({ status: 'ok' }));
+  app.get('/readyz', async (c) => {
+    const r = await deps.clove.ready();
+    if (!r.ok) {
+      const { body, status } = toErrorResponse(
+        new AppError('unavailable', `not ready: ${r.detail ?? 'store unreachable'}`),
+      );
+      return c.json(body, status);
+    }
+    return c.json({ status: 'ready', store: r.detail });
+  });
+  app.get('/metrics', (c) =>
+    c.body(metrics.registry.render(), 200, { 'content-type': METRICS_CONTENT_TYPE }),
+  );
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: {
+      title: 'Clove',
+      version: opts.version ?? '0.1.0',
+      description:
+        'Zanzibar-style relationship authorization, wire-compatible with SpiceDB’s v1 HTTP API ' +
+        '(zookies in place of ZedTokens). Errors are `{"error": {"code", "message", "details"}}`.',
+    },
+  });
+  app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Clove API reference' }));
+  return app;
+}

@@ -1,0 +1,97 @@
+/**
+ * Newline-delimited JSON streaming in the shape of SpiceDB's HTTP gateway: each message is one line
+ * `{"result": ...}`; a failure after the first line becomes a final `{"error": {...}}` line (the
+ * status is already sent). The first item is pulled before the response starts, so an error that
+ * happens up front (bad zookie, unknown definition) still gets its proper HTTP status.
+ */
+import { isAppError } from '../errors.ts';
+import type { Logger } from '../service/logger.ts';
+import { internalError, toErrorResponse } from './http-errors.ts';
+
+export const NDJSON = 'application/x-ndjson';
+
+/**
+ * Streams `items` mapped by `toResult` as NDJSON `{result}` lines (with `raw`, `toResult` returns the
+ * line text itself, e.g. text-form tuples); `onEnd` runs exactly once.
+ */
+export async function ndjsonResponse<T>(
+  items: AsyncIterable<T>,
+  toResult: (item: T) => unknown,
+  opts: { logger: Logger; onEnd?: () => void; raw?: boolean; lazy?: boolean },
+): Promise<Response> {
+  const it = items[Symbol.asyncIterator]();
+  let ended = false;
+  const end = () => {
+    if (ended) return;
+    ended = true;
+    opts.onEnd?.();
+  };
+  // `lazy` streams (watch) start at once: their first message may be a long time coming.
+  let first: IteratorResult<T> | undefined;
+  if (!opts.lazy) {
+    try {
+      first = await it.next();
+    } catch (err) {
+      end();
+      throw err;
+    }
+  }
+  const enc = new TextEncoder();
+  const line = (v: unknown) =>
+    enc.encode(`${opts.raw ? String(v) : JSON.stringify({ result: v })}\n`);
+  let pending: IteratorResult<T> | undefined = first;
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const next = pending ?? (await it.next());
+        pending = undefined;
+        if (next.done) {
+          controller.close();
+          end();
+          return;
+        }
+        controller.enqueue(line(toResult(next.value)));
+      } catch (err) {
+        const appErr = isAppError(err) ? err : internalError();
+        if (!isAppError(err)) opts.logger.error('stream failed', { err });
+        controller.enqueue(enc.encode(`${JSON.stringify(toErrorResponse(appErr).body)}\n`));
+        controller.close();
+        end();
+      }
+    },
+    async cancel() {
+      end();
+      await it.return?.();
+    },
+  });
+  return new Response(body, {
+    status: 200,
+    headers: { 'content-type': NDJSON, 'cache-control': 'no-store' },
+  });
+}
+
+/** Parses an NDJSON (or text-form) request body line by line, skipping blanks and `//` comments. */
+export async function* readLines(body: ReadableStream<Uint8Array> | null): AsyncGenerator<{
+  line: string;
+  lineNumber: number;
+}> {
+  if (!body) return;
+  const decoder = new TextDecoder();
+  let buffer = '';
+  let lineNumber = 0;
+  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+    buffer += decoder.decode(chunk, { stream: true });
+    let nl = buffer.indexOf('\n');
+    while (nl >= 0) {
+      const line = buffer.slice(0, nl).trim();
+      buffer = buffer.slice(nl + 1);
+      lineNumber++;
+      if (line !== '' && !line.startsWith('//')) yield { line, lineNumber };
+      nl = buffer.indexOf('\n');
+    }
+  }
+  buffer += decoder.decode();
+  const last = buffer.trim();
+  lineNumber++;
+  if (last !== '' && !last.startsWith('//')) yield { line: last, lineNumber };
+}

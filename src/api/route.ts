@@ -1,0 +1,174 @@
+/**
+ * The one way routes are declared: `addRoute` registers the OpenAPI description of a route and its
+ * handler together, authenticates and checks the role, parses the JSON body with the route's zod
+ * schema (`invalid_request` otherwise), and runs the handler under the per-request deadline.
+ * Handlers stay thin: convert, call one service function, convert back.
+ */
+import type { OpenAPIHono, z } from '@hono/zod-openapi';
+import type { Context } from 'hono';
+import type { Config, Role } from '../config.ts';
+import { AppError } from '../errors.ts';
+import type { Clove } from '../service/index.ts';
+import type { Logger } from '../service/logger.ts';
+import type { CloveMetrics } from '../service/metrics.ts';
+import { type Principal, assertRole, authenticate } from './auth.ts';
+import { NDJSON } from './ndjson.ts';
+import { ErrorResponse } from './wire/common.ts';
+
+/** What the app is built from. */
+export interface AppDeps {
+  readonly clove: Clove;
+  readonly config: Pick<Config, 'keys' | 'limits'>;
+  readonly metrics: CloveMetrics;
+  readonly logger: Logger;
+}
+
+export type AppEnv = {
+  Variables: { requestId: string; logger: Logger; principal: Principal };
+};
+
+export type App = OpenAPIHono<AppEnv>;
+
+/** Per-call facts handed to handlers: cancellation, the deadline, and the request's logger. */
+export interface CallContext {
+  readonly signal: AbortSignal;
+  /** Epoch ms after which the request fails with `deadline_exceeded`. */
+  readonly deadline: number;
+  readonly logger: Logger;
+  /** Call when a streamed response ends, to release the deadline timer. */
+  readonly done: () => void;
+}
+
+export interface RouteSpec<B extends z.ZodType> {
+  readonly path: string;
+  readonly summary: string;
+  readonly description?: string;
+  readonly tag: string;
+  /** The least role allowed to call; checked after authentication. */
+  readonly role: Role;
+  readonly body: B;
+  /** The success body (for streams: one message, wrapped in `{result}` on the wire). */
+  readonly response: z.ZodType;
+  readonly stream?: boolean;
+  /** Streams that live long (watch) opt out of the per-request deadline. */
+  readonly noDeadline?: boolean;
+  /** The request body is NDJSON lines instead of one JSON document (import). */
+  readonly ndjsonBody?: boolean;
+}
+
+const ERROR_STATUSES: Record<string, string> = {
+  400: 'Invalid request (`invalid_request`, schema and tuple errors, bad zookies).',
+  401: 'Missing or invalid bearer key (`unauthenticated`).',
+  403: 'The key’s role is too low (`permission_denied`).',
+  504: 'The request ran past its deadline (`deadline_exceeded`).',
+};
+
+/** Registers the route's OpenAPI entry and its POST handler on `app`. */
+export function addRoute<B extends z.ZodType>(
+  app: App,
+  deps: AppDeps,
+  spec: RouteSpec<B>,
+  handler: (c: Context<AppEnv>, body: z.infer<B>, call: CallContext) => Promise<unknown>,
+): void {
+  const errorContent = { 'application/json': { schema: ErrorResponse } };
+  app.openAPIRegistry.registerPath({
+    method: 'post',
+    path: spec.path,
+    summary: spec.summary,
+    description: `${spec.description ?? ''}\n\nRequired role: \`${spec.role}\`.`.trim(),
+    tags: [spec.tag],
+    security: [{ bearerAuth: [] }],
+    request: spec.ndjsonBody
+      ? {
+          body: {
+            required: true,
+            content: { [NDJSON]: { schema: spec.body as z.ZodType } },
+            description: 'One JSON object (or text-form tuple) per line.',
+          },
+        }
+      : { body: { required: true, content: { 'application/json': { schema: spec.body } } } },
+    responses: {
+      200: {
+        description: spec.stream
+          ? 'A stream of newline-delimited JSON messages, each `{"result": ...}`.'
+          : 'Success.',
+        content: spec.stream
+          ? { [NDJSON]: { schema: spec.response } }
+          : { 'application/json': { schema: spec.response } },
+      },
+      ...Object.fromEntries(
+        Object.entries(ERROR_STATUSES).map(([s, d]) => [
+          s,
+          { description: d, content: errorContent },
+        ]),
+      ),
+    },
+  });
+
+  app.post(spec.path, async (c) => {
+    const principal = authenticate(deps.config.keys, c.req.header('authorization'));
+    c.set('principal', principal);
+    assertRole(principal, spec.role);
+    const body = spec.ndjsonBody ? ({} as z.infer<B>) : await parseJsonBody(c, spec.body);
+    const timeoutMs = deps.config.limits.requestTimeoutMs;
+    const deadline = Date.now() + timeoutMs;
+    const ctrl = new AbortController();
+    const clientGone = c.req.raw.signal;
+    const signal = clientGone ? AbortSignal.any([ctrl.signal, clientGone]) : ctrl.signal;
+    let timer: NodeJS.Timeout | undefined;
+    const expired = new Promise<never>((_, reject) => {
+      if (spec.noDeadline) return;
+      timer = setTimeout(() => {
+        const err = new AppError(
+          'deadline_exceeded',
+          `request exceeded its ${timeoutMs} ms deadline`,
+        );
+        ctrl.abort(err);
+        reject(err);
+      }, timeoutMs);
+    });
+    expired.catch(() => {});
+    const done = () => clearTimeout(timer);
+    const call: CallContext = { signal, deadline, logger: c.get('logger'), done };
+    let result: unknown;
+    try {
+      result = await Promise.race([handler(c, body, call), expired]);
+    } catch (err) {
+      done();
+      throw err;
+    }
+    if (result instanceof Response) return result; // streams call done() when they end
+    done();
+    return c.json(result as object);
+  });
+}
+
+/** Reads and validates the JSON body; an empty body counts as `{}` (as in SpiceDB's gateway). */
+export async function parseJsonBody<S extends z.ZodType>(
+  c: Context<AppEnv>,
+  schema: S,
+): Promise<z.infer<S>> {
+  const text = await c.req.text();
+  let json: unknown = {};
+  if (text.trim() !== '') {
+    try {
+      json = JSON.parse(text);
+    } catch {
+      throw new AppError('invalid_request', 'request body is not valid JSON');
+    }
+  }
+  const parsed = schema.safeParse(json);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => ({
+      path: i.path.map(String).join('.'),
+      message: i.message,
+    }));
+    const first = issues[0];
+    throw new AppError(
+      'invalid_request',
+      first ? `${first.path || 'body'}: ${first.message}` : 'invalid request body',
+      { details: { issues } },
+    );
+  }
+  return parsed.data;
+}

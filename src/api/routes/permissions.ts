@@ -1,0 +1,265 @@
+/** `/v1/permissions/*`: check (with Clove's `explain`), checkbulk, expand, lookups; and permissionsOf. */
+import { AppError } from '../../errors.ts';
+import { ndjsonResponse } from '../ndjson.ts';
+import { type App, type AppDeps, addRoute } from '../route.ts';
+import {
+  fromObjectRef,
+  partialCaveatInfo,
+  toConsistency,
+  toObjectRef,
+  toSubjectRef,
+  toWireLookupPermissionship,
+  toWirePermissionship,
+  toWireTree,
+} from '../wire/convert.ts';
+import * as W from '../wire/permissions.ts';
+
+export function addPermissionRoutes(app: App, deps: AppDeps): void {
+  const { clove } = deps;
+
+  addRoute(
+    app,
+    deps,
+    {
+      path: '/v1/permissions/check',
+      summary: 'Check a permission',
+      description:
+        'Whether the subject has the permission (or relation) on the resource. Set `explain: true` ' +
+        '(or `withTracing: true`) to get the proof of the answer.',
+      tag: 'Permissions',
+      role: 'reader',
+      body: W.CheckPermissionRequest,
+      response: W.CheckPermissionResponse,
+    },
+    async (_c, body, call) => {
+      const { answer, zookie } = await clove.check(
+        {
+          resource: toObjectRef(body.resource),
+          permission: body.permission,
+          subject: toSubjectRef(body.subject),
+          ...(body.context ? { context: body.context } : {}),
+        },
+        {
+          consistency: toConsistency(body.consistency),
+          explain: body.explain === true || body.withTracing === true,
+          signal: call.signal,
+          deadline: call.deadline,
+        },
+      );
+      return {
+        checkedAt: { token: zookie },
+        permissionship: toWirePermissionship(answer.permissionship),
+        partialCaveatInfo: partialCaveatInfo(answer.missingContext),
+        explanation: answer.explanation,
+      };
+    },
+  );
+
+  addRoute(
+    app,
+    deps,
+    {
+      path: '/v1/permissions/checkbulk',
+      summary: 'Check many permissions at one revision',
+      description: 'Each pair carries either its answer (`item`) or its own `error`.',
+      tag: 'Permissions',
+      role: 'reader',
+      body: W.CheckBulkPermissionsRequest,
+      response: W.CheckBulkPermissionsResponse,
+    },
+    async (_c, body, call) => {
+      const max = deps.config.limits.maxBulkCheckItems;
+      if (body.items.length > max)
+        throw new AppError('batch_too_large', `at most ${max} items per checkbulk request`, {
+          details: { max, got: body.items.length },
+        });
+      const { answers, zookie } = await clove.bulkCheck(
+        body.items.map((i) => ({
+          resource: toObjectRef(i.resource),
+          permission: i.permission,
+          subject: toSubjectRef(i.subject),
+          ...(i.context ? { context: i.context } : {}),
+        })),
+        {
+          consistency: toConsistency(body.consistency),
+          signal: call.signal,
+          deadline: call.deadline,
+        },
+      );
+      return {
+        checkedAt: { token: zookie },
+        pairs: answers.map((a, i) => ({
+          request: body.items[i],
+          ...(a.ok
+            ? {
+                item: {
+                  permissionship: toWirePermissionship(a.answer.permissionship),
+                  partialCaveatInfo: partialCaveatInfo(a.answer.missingContext),
+                },
+              }
+            : { error: a.error }),
+        })),
+      };
+    },
+  );
+
+  addRoute(
+    app,
+    deps,
+    {
+      path: '/v1/permissions/expand',
+      summary: 'Expand a permission into its subject tree',
+      tag: 'Permissions',
+      role: 'reader',
+      body: W.ExpandPermissionTreeRequest,
+      response: W.ExpandPermissionTreeResponse,
+    },
+    async (_c, body, call) => {
+      const { tree, zookie } = await clove.expand(toObjectRef(body.resource), body.permission, {
+        consistency: toConsistency(body.consistency),
+        signal: call.signal,
+        deadline: call.deadline,
+      });
+      return { expandedAt: { token: zookie }, treeRoot: toWireTree(tree) };
+    },
+  );
+
+  addRoute(
+    app,
+    deps,
+    {
+      path: '/v1/permissions/resources',
+      summary: 'Lookup resources a subject can access',
+      tag: 'Permissions',
+      role: 'reader',
+      body: W.LookupResourcesRequest,
+      response: W.LookupResourcesResponse,
+      stream: true,
+    },
+    async (_c, body, call) => {
+      const { results, zookie } = await clove.lookupResources(
+        {
+          resourceType: body.resourceObjectType,
+          permission: body.permission,
+          subject: toSubjectRef(body.subject),
+          ...(body.context ? { context: body.context } : {}),
+          ...(body.optionalLimit ? { limit: body.optionalLimit } : {}),
+          ...(body.optionalCursor ? { cursor: body.optionalCursor.token } : {}),
+        },
+        {
+          consistency: toConsistency(body.consistency),
+          signal: call.signal,
+          deadline: call.deadline,
+        },
+      );
+      return ndjsonResponse(
+        results,
+        (r) => ({
+          lookedUpAt: { token: zookie },
+          resourceObjectId: r.resourceId,
+          permissionship: toWireLookupPermissionship(r.permissionship),
+          partialCaveatInfo: partialCaveatInfo(r.missingContext),
+          afterResultCursor: r.cursor ? { token: r.cursor } : undefined,
+        }),
+        { logger: call.logger, onEnd: call.done },
+      );
+    },
+  );
+
+  addRoute(
+    app,
+    deps,
+    {
+      path: '/v1/permissions/subjects',
+      summary: 'Lookup subjects that have a permission',
+      tag: 'Permissions',
+      role: 'reader',
+      body: W.LookupSubjectsRequest,
+      response: W.LookupSubjectsResponse,
+      stream: true,
+    },
+    async (_c, body, call) => {
+      const { subjects, zookie } = await clove.lookupSubjects(
+        {
+          resource: toObjectRef(body.resource),
+          permission: body.permission,
+          subjectType: body.subjectObjectType,
+          ...(body.optionalSubjectRelation
+            ? { subjectRelation: body.optionalSubjectRelation }
+            : {}),
+          ...(body.context ? { context: body.context } : {}),
+          ...(body.optionalConcreteLimit ? { limit: body.optionalConcreteLimit } : {}),
+        },
+        {
+          consistency: toConsistency(body.consistency),
+          signal: call.signal,
+          deadline: call.deadline,
+        },
+      );
+      const excludeWildcards = body.wildcardOption === 'WILDCARD_OPTION_EXCLUDE_WILDCARDS';
+      const shown = excludeWildcards ? subjects.filter((s) => s.subjectId !== '*') : subjects;
+      return ndjsonResponse(
+        toAsync(shown),
+        (s) => {
+          const permissionship = toWireLookupPermissionship(s.permissionship);
+          const partial = partialCaveatInfo(s.missingContext);
+          const excluded = (s.excluded ?? []).map((e) => ({
+            subjectObjectId: e.subjectId,
+            permissionship: toWireLookupPermissionship(e.permissionship),
+          }));
+          return {
+            lookedUpAt: { token: zookie },
+            subjectObjectId: s.subjectId,
+            excludedSubjectIds: excluded.map((e) => e.subjectObjectId),
+            permissionship,
+            partialCaveatInfo: partial,
+            subject: { subjectObjectId: s.subjectId, permissionship, partialCaveatInfo: partial },
+            excludedSubjects: excluded,
+          };
+        },
+        { logger: call.logger, onEnd: call.done },
+      );
+    },
+  );
+
+  addRoute(
+    app,
+    deps,
+    {
+      path: '/clove/v1/permissions/of',
+      summary: 'List the permissions and relations a subject has on a resource (Clove extension)',
+      tag: 'Clove',
+      role: 'reader',
+      body: W.PermissionsOfRequest,
+      response: W.PermissionsOfResponse,
+    },
+    async (_c, body, call) => {
+      const { permissions, zookie } = await clove.permissionsOf(
+        {
+          resource: toObjectRef(body.resource),
+          subject: toSubjectRef(body.subject),
+          ...(body.context ? { context: body.context } : {}),
+        },
+        {
+          consistency: toConsistency(body.consistency),
+          signal: call.signal,
+          deadline: call.deadline,
+        },
+      );
+      return {
+        checkedAt: { token: zookie },
+        resource: fromObjectRef(toObjectRef(body.resource)),
+        permissions: permissions.map((p) => ({
+          name: p.name,
+          kind: p.kind,
+          permissionship: toWirePermissionship(p.permissionship),
+          partialCaveatInfo: partialCaveatInfo(p.missingContext),
+        })),
+      };
+    },
+  );
+}
+
+async function* toAsync<T>(items: Iterable<T>): AsyncGenerator<T> {
+  yield* items;
+}

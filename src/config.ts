@@ -1,0 +1,216 @@
+/**
+ * Typed configuration of a Clove server, read from the environment and command-line flags through
+ * zod. Flags win over the environment, the environment over defaults. Secrets (API keys) are hashed
+ * as soon as they are read and the plain text is dropped, so nothing downstream can log them.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { AppError } from './errors.ts';
+
+/** Roles in increasing power: each role may do everything the roles before it may. */
+export const ROLES = ['reader', 'writer', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** A configured bearer key. `secretHash` is sha256(secret); the secret itself is never kept. */
+export interface ApiKey {
+  readonly id: string;
+  readonly role: Role;
+  readonly secretHash: Buffer;
+}
+
+/** Request and batch limits enforced by the API and the service. */
+export interface Limits {
+  /** Largest accepted request body, in bytes (`payload_too_large` above it). */
+  readonly bodyBytes: number;
+  /** Per-request deadline in ms; a request still running then fails with `deadline_exceeded`. */
+  readonly requestTimeoutMs: number;
+  /** Most items in one checkbulk request (`batch_too_large` above it). */
+  readonly maxBulkCheckItems: number;
+  /** Most updates plus preconditions in one write (`batch_too_large` above it). */
+  readonly maxWriteOps: number;
+  /** Default and maximum page size of reads, lookups and exports. */
+  readonly maxReadLimit: number;
+}
+
+export interface Config {
+  readonly port: number;
+  readonly host: string;
+  /** `memory`, a `postgres://` URL, or a PGlite data directory. */
+  readonly store: string;
+  readonly keys: readonly ApiKey[];
+  readonly limits: Limits;
+  /** Revision quantization window for `minimize_latency` (ms). */
+  readonly quantumMs: number;
+  /** Dispatch depth budget of the engine. */
+  readonly maxDepth: number;
+  /** Check cache entries (0 disables the cache). */
+  readonly cacheSize: number;
+  readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+  /** How long a shutdown waits for in-flight requests before closing connections (ms). */
+  readonly shutdownGraceMs: number;
+}
+
+/** Flags as parsed by the CLI (strings or undefined); same names as the Config fields. */
+export interface ConfigFlags {
+  readonly port?: string | number;
+  readonly host?: string;
+  readonly store?: string;
+  readonly keys?: string;
+  readonly keysFile?: string;
+  readonly logLevel?: string;
+}
+
+export const DEFAULT_PORT = 8080;
+export const DEFAULT_HOST = '127.0.0.1';
+export const DEFAULT_STORE = './.clove';
+
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+const RawConfig = z.object({
+  port: int(0, 65535).default(DEFAULT_PORT),
+  host: z.string().min(1).default(DEFAULT_HOST),
+  store: z.string().min(1).default(DEFAULT_STORE),
+  bodyBytes: int(1024, 1 << 30).default(4 * 1024 * 1024),
+  requestTimeoutMs: int(1, 3_600_000).default(10_000),
+  maxBulkCheckItems: int(1, 100_000).default(1000),
+  maxWriteOps: int(1, 1_000_000).default(1000),
+  maxReadLimit: int(1, 1_000_000).default(1000),
+  quantumMs: int(0, 60_000).default(5000),
+  maxDepth: int(1, 1000).default(50),
+  cacheSize: int(0, 10_000_000).default(100_000),
+  logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
+  shutdownGraceMs: int(0, 600_000).default(10_000),
+});
+
+/**
+ * Builds the Config from flags and environment variables (`PORT`, `HOST`, `DATABASE_URL`,
+ * `CLOVE_STORE`, `CLOVE_KEYS`, `CLOVE_KEYS_FILE`, `CLOVE_LOG_LEVEL`, `CLOVE_BODY_LIMIT_BYTES`,
+ * `CLOVE_REQUEST_TIMEOUT_MS`, `CLOVE_MAX_BULK_CHECK_ITEMS`, `CLOVE_MAX_WRITE_OPS`,
+ * `CLOVE_MAX_READ_LIMIT`, `CLOVE_QUANTUM_MS`, `CLOVE_MAX_DEPTH`, `CLOVE_CACHE_SIZE`,
+ * `CLOVE_SHUTDOWN_GRACE_MS`). Throws `invalid_config` naming every bad setting.
+ */
+export function loadConfig(
+  flags: ConfigFlags = {},
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Config {
+  const pick = (...values: (string | number | undefined)[]) =>
+    values.find((v) => v !== undefined && v !== '');
+  const parsed = RawConfig.safeParse({
+    port: pick(flags.port, env.PORT),
+    host: pick(flags.host, env.HOST),
+    store: pick(flags.store, env.DATABASE_URL, env.CLOVE_STORE),
+    bodyBytes: pick(env.CLOVE_BODY_LIMIT_BYTES),
+    requestTimeoutMs: pick(env.CLOVE_REQUEST_TIMEOUT_MS),
+    maxBulkCheckItems: pick(env.CLOVE_MAX_BULK_CHECK_ITEMS),
+    maxWriteOps: pick(env.CLOVE_MAX_WRITE_OPS),
+    maxReadLimit: pick(env.CLOVE_MAX_READ_LIMIT),
+    quantumMs: pick(env.CLOVE_QUANTUM_MS),
+    maxDepth: pick(env.CLOVE_MAX_DEPTH),
+    cacheSize: pick(env.CLOVE_CACHE_SIZE),
+    logLevel: pick(flags.logLevel, env.CLOVE_LOG_LEVEL),
+    shutdownGraceMs: pick(env.CLOVE_SHUTDOWN_GRACE_MS),
+  });
+  if (!parsed.success) {
+    const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new AppError('invalid_config', `invalid configuration: ${issues.join('; ')}`, {
+      details: { issues },
+    });
+  }
+  const c = parsed.data;
+  const keySpecs: string[] = [];
+  const inline = pick(flags.keys, env.CLOVE_KEYS);
+  if (typeof inline === 'string') keySpecs.push(...inline.split(','));
+  const file = pick(flags.keysFile, env.CLOVE_KEYS_FILE);
+  if (typeof file === 'string') keySpecs.push(...readKeysFile(file));
+  return {
+    port: c.port,
+    host: c.host,
+    store: c.store,
+    keys: parseKeys(keySpecs),
+    limits: {
+      bodyBytes: c.bodyBytes,
+      requestTimeoutMs: c.requestTimeoutMs,
+      maxBulkCheckItems: c.maxBulkCheckItems,
+      maxWriteOps: c.maxWriteOps,
+      maxReadLimit: c.maxReadLimit,
+    },
+    quantumMs: c.quantumMs,
+    maxDepth: c.maxDepth,
+    cacheSize: c.cacheSize,
+    logLevel: c.logLevel,
+    shutdownGraceMs: c.shutdownGraceMs,
+  };
+}
+
+function readKeysFile(path: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (cause) {
+    throw new AppError('invalid_config', `cannot read keys file ${path}`, { cause });
+  }
+  return text.split(/\r?\n/).filter((l) => l.trim() !== '' && !l.trim().startsWith('#'));
+}
+
+const KEY_ID = /^[A-Za-z0-9_.-]{1,64}$/;
+
+/**
+ * Parses `id:role:secret` entries (blank entries are skipped). Ids must be unique and secrets at
+ * least 16 characters; the secret is hashed immediately. Throws `invalid_config` without ever
+ * echoing a secret.
+ */
+export function parseKeys(specs: readonly string[]): ApiKey[] {
+  const keys: ApiKey[] = [];
+  const seen = new Set<string>();
+  for (const raw of specs) {
+    const spec = raw.trim();
+    if (spec === '') continue;
+    const first = spec.indexOf(':');
+    const second = spec.indexOf(':', first + 1);
+    const id = spec.slice(0, first);
+    const role = spec.slice(first + 1, second);
+    const secret = spec.slice(second + 1);
+    if (first < 0 || second < 0 || !KEY_ID.test(id))
+      throw new AppError('invalid_config', 'API key entries must look like id:role:secret', {
+        details: { id: KEY_ID.test(id) ? id : undefined },
+      });
+    if (!(ROLES as readonly string[]).includes(role))
+      throw new AppError(
+        'invalid_config',
+        `API key ${id}: role must be one of ${ROLES.join(', ')}`,
+      );
+    if (secret.length < 16)
+      throw new AppError('invalid_config', `API key ${id}: secret must be at least 16 characters`);
+    if (seen.has(id)) throw new AppError('invalid_config', `API key ${id} is configured twice`);
+    seen.add(id);
+    keys.push({ id, role: role as Role, secretHash: hashSecret(secret) });
+  }
+  return keys;
+}
+
+/** sha256 of a secret: the form keys are stored and compared in (fixed length for timingSafeEqual). */
+export function hashSecret(secret: string): Buffer {
+  return createHash('sha256').update(secret, 'utf8').digest();
+}
+
+/** True for addresses only this machine can reach (127.0.0.0/8, ::1, localhost). */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127(?:\.\d{1,3}){3}$/.test(h);
+}
+
+/**
+ * The secure default: a server without API keys answers anyone who can reach it, so it may only
+ * listen on loopback. Throws `invalid_config` explaining how to fix it otherwise.
+ */
+export function assertSafeBinding(config: Pick<Config, 'host' | 'keys'>): void {
+  if (config.keys.length === 0 && !isLoopbackHost(config.host))
+    throw new AppError(
+      'invalid_config',
+      `refusing to listen on ${config.host} without API keys: anyone reaching this address could ` +
+        'read and change permissions. Configure keys (CLOVE_KEYS="id:role:secret,..." or ' +
+        'CLOVE_KEYS_FILE) or bind to loopback (--host 127.0.0.1).',
+      { details: { host: config.host } },
+    );
+}

@@ -1,0 +1,87 @@
+/**
+ * The composition root: store → engine → service → API → @hono/node-server. `startServer` is what
+ * `clove serve` (and so `npm start`) runs; e2e tests start it as a child process.
+ *
+ * Shutdown is graceful: stop accepting connections, end watch streams, let in-flight requests
+ * finish for up to `shutdownGraceMs`, then cut the remaining connections and close the store.
+ */
+import type { Server } from 'node:http';
+import { serve } from '@hono/node-server';
+import { createApp } from './api/app.ts';
+import { type Config, assertSafeBinding } from './config.ts';
+import { createEngine } from './engine/index.ts';
+import { type Clove, createClove, createMetrics, type Logger } from './service/index.ts';
+import { openStore } from './store/index.ts';
+
+export interface RunningServer {
+  /** Base URL, e.g. `http://127.0.0.1:8080`. */
+  readonly url: string;
+  readonly port: number;
+  readonly clove: Clove;
+  /** Milliseconds from `startServer` to listening (store open and migrations included). */
+  readonly startupMs: number;
+  /** Graceful shutdown; resolves when every connection is closed and the store is closed. */
+  close(): Promise<void>;
+}
+
+/** Opens the store, builds the app and listens. Throws `invalid_config` for an unsafe binding. */
+export async function startServer(
+  config: Config,
+  opts: { logger: Logger; version?: string },
+): Promise<RunningServer> {
+  const t0 = performance.now();
+  const { logger } = opts;
+  assertSafeBinding(config);
+  const store = await openStore(config.store);
+  const engine = createEngine({
+    maxDepth: config.maxDepth,
+    cache: config.cacheSize > 0 ? { maxEntries: config.cacheSize } : false,
+  });
+  const metrics = createMetrics(() => engine.stats());
+  const clove = createClove({
+    store,
+    engine,
+    quantumMs: config.quantumMs,
+    limits: { maxReadLimit: config.limits.maxReadLimit },
+    metrics,
+  });
+  const shutdown = new AbortController();
+  const app = createApp(
+    { clove, config, metrics, logger },
+    { shutdown: shutdown.signal, ...(opts.version ? { version: opts.version } : {}) },
+  );
+
+  const server = await new Promise<Server>((resolve, reject) => {
+    const s = serve({ fetch: app.fetch, port: config.port, hostname: config.host }, () =>
+      resolve(s as Server),
+    ) as Server;
+    s.once('error', reject);
+  });
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : config.port;
+  const host = config.host.includes(':') ? `[${config.host}]` : config.host;
+  const url = `http://${host}:${port}`;
+  const startupMs = Math.round(performance.now() - t0);
+  if (config.keys.length === 0)
+    logger.warn('no API keys configured: authentication is off, listening on loopback only', {
+      host: config.host,
+    });
+  logger.info('listening', { url, store: store.kind, startupMs, keys: config.keys.length });
+
+  let closing: Promise<void> | undefined;
+  const close = () => {
+    closing ??= (async () => {
+      logger.info('shutting down', { graceMs: config.shutdownGraceMs });
+      shutdown.abort();
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const timer = setTimeout(() => server.closeAllConnections(), config.shutdownGraceMs);
+      await closed;
+      clearTimeout(timer);
+      await clove.close();
+      logger.info('stopped');
+    })();
+    return closing;
+  };
+  return { url, port, clove, startupMs, close };
+}

@@ -1,0 +1,201 @@
+/**
+ * Permission use cases: check (with explain), bulk check, expand, lookupResources (streamed, with
+ * cursors pinned to the revision), lookupSubjects and permissionsOf. Each resolves consistency once
+ * and answers everything at that revision.
+ */
+import { AppError, ConsistencyError } from '../errors.ts';
+import type { Revision } from '../model/index.ts';
+import { type CheckResult, formatProof } from '../engine/index.ts';
+import { lookupSubjects, permissionsOf, streamLookupResources } from '../engine/lookup/index.ts';
+import type { Clove, ServiceDeps } from './clove.ts';
+import type { CheckAnswer, PermissionOf, ResourceFound } from './types.ts';
+
+const PERMISSIONSHIP = {
+  allowed: 'has_permission',
+  denied: 'no_permission',
+  conditional: 'conditional_permission',
+} as const;
+
+/** Engine result → service answer. */
+export function toAnswer(r: CheckResult, explain = false): CheckAnswer {
+  const answer: {
+    permissionship: CheckAnswer['permissionship'];
+    missingContext?: readonly string[];
+    explanation?: CheckAnswer['explanation'];
+  } = { permissionship: PERMISSIONSHIP[r.permissionship] };
+  if (r.missingParams && r.missingParams.length > 0) answer.missingContext = r.missingParams;
+  if (explain)
+    answer.explanation = r.proof
+      ? { proof: r.proof, text: formatProof(r.proof) }
+      : { proof: null, text: 'no grant was found' };
+  return answer;
+}
+
+export function createPermissionUseCases(
+  deps: ServiceDeps,
+): Pick<
+  Clove,
+  'check' | 'bulkCheck' | 'expand' | 'lookupResources' | 'lookupSubjects' | 'permissionsOf'
+> {
+  const { engine, reads, metrics } = deps;
+  const count = (outcome: string) => metrics?.checkOutcomes.inc({ outcome });
+
+  return {
+    async check(req, opts = {}) {
+      const rc = await reads.at(opts);
+      try {
+        const result = await engine.check(rc.ctx, { ...req, explain: opts.explain === true });
+        const answer = toAnswer(result, opts.explain === true);
+        count(answer.permissionship);
+        return { zookie: rc.zookie, answer };
+      } catch (err) {
+        count('error');
+        throw err;
+      }
+    },
+
+    async bulkCheck(items, opts = {}) {
+      const rc = await reads.at(opts);
+      const results = await engine.bulkCheck(rc.ctx, items);
+      const answers = results.map((r) => {
+        if (r.ok) {
+          const answer = toAnswer(r.result);
+          count(answer.permissionship);
+          return { ok: true as const, answer };
+        }
+        count('error');
+        return {
+          ok: false as const,
+          error: { code: r.error.code, message: r.error.message, details: r.error.details ?? {} },
+        };
+      });
+      return { zookie: rc.zookie, answers };
+    },
+
+    async expand(resource, permission, opts = {}) {
+      const rc = await reads.at(opts);
+      const tree = await engine.expand(rc.ctx, { resource, permission });
+      return { zookie: rc.zookie, tree };
+    },
+
+    async lookupResources(req, opts = {}) {
+      const start = req.cursor ? decodeLookupCursor(req.cursor) : undefined;
+      const rc = await reads.at(
+        start
+          ? {
+              ...opts,
+              consistency: {
+                mode: 'at_exact_snapshot',
+                zookie: deps.zookies.encode(start.revision),
+              },
+            }
+          : opts,
+      );
+      const { cursor: _ignored, ...rest } = req;
+      const stream = streamLookupResources(engine, rc.ctx, {
+        ...rest,
+        ...(start ? { cursor: start.inner } : {}),
+      });
+      const revision = rc.revision;
+      async function* results(): AsyncGenerator<ResourceFound> {
+        // Hold one result back so the last one can carry the resume cursor from the summary.
+        let held: ResourceFound | undefined;
+        for (;;) {
+          const step = await stream.next();
+          if (step.done) {
+            const summary = step.value;
+            const cursor = summary.cursor
+              ? encodeLookupCursor(revision, summary.cursor)
+              : undefined;
+            if (summary.truncated?.reason === 'deadline') {
+              if (held) yield held;
+              throw new AppError('deadline_exceeded', 'lookup ran past its deadline', {
+                details: cursor ? { cursor } : {},
+              });
+            }
+            if (held) yield cursor ? { ...held, cursor } : held;
+            return;
+          }
+          if (held) yield held;
+          const r = step.value;
+          held = {
+            resourceId: r.resourceId,
+            permissionship:
+              r.permissionship === 'allowed' ? 'has_permission' : 'conditional_permission',
+            ...(r.missingParams && r.missingParams.length > 0
+              ? { missingContext: r.missingParams }
+              : {}),
+          };
+        }
+      }
+      return { zookie: rc.zookie, results: results() };
+    },
+
+    async lookupSubjects(req, opts = {}) {
+      const rc = await reads.at(opts);
+      const out = await lookupSubjects(engine, rc.ctx, req);
+      if (out.truncated?.reason === 'deadline')
+        throw new AppError('deadline_exceeded', 'lookup ran past its deadline');
+      const lp = (p: 'allowed' | 'conditional') =>
+        p === 'allowed' ? ('has_permission' as const) : ('conditional_permission' as const);
+      return {
+        zookie: rc.zookie,
+        subjects: out.subjects.map((s) => ({
+          subjectId: s.subjectId,
+          permissionship: lp(s.permissionship),
+          ...(s.missingParams && s.missingParams.length > 0
+            ? { missingContext: s.missingParams }
+            : {}),
+          ...(s.excludedSubjects && s.excludedSubjects.length > 0
+            ? {
+                excluded: s.excludedSubjects.map((e) => ({
+                  subjectId: e.subjectId,
+                  permissionship: lp(e.permissionship),
+                })),
+              }
+            : {}),
+        })),
+      };
+    },
+
+    async permissionsOf(req, opts = {}) {
+      const rc = await reads.at(opts);
+      const all = await permissionsOf(engine, rc.ctx, req);
+      const def = rc.schema.ir.definitions[req.resource.type];
+      const permissions: PermissionOf[] = [];
+      for (const [name, result] of Object.entries(all)) {
+        if (result.permissionship === 'denied') continue;
+        permissions.push({
+          name,
+          kind: def && name in def.permissions ? 'permission' : 'relation',
+          permissionship: PERMISSIONSHIP[result.permissionship] as PermissionOf['permissionship'],
+          ...(result.missingParams && result.missingParams.length > 0
+            ? { missingContext: result.missingParams }
+            : {}),
+        });
+      }
+      permissions.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      return { zookie: rc.zookie, permissions };
+    },
+  };
+}
+
+/** Lookup cursors pin the revision, so every page of one lookup answers from the same snapshot. */
+function encodeLookupCursor(revision: Revision, inner: string): string {
+  return Buffer.from(JSON.stringify({ v: 1, r: revision, c: inner })).toString('base64url');
+}
+
+function decodeLookupCursor(token: string): { revision: Revision; inner: string } {
+  try {
+    const raw = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as {
+      v: number;
+      r: number;
+      c: string;
+    };
+    if (raw.v === 1 && Number.isSafeInteger(raw.r) && typeof raw.c === 'string')
+      return { revision: raw.r, inner: raw.c };
+  } catch {
+    // fall through
+  }
+  throw new ConsistencyError('invalid_cursor', 'the cursor is not one Clove issued for a lookup');
+}

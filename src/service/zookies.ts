@@ -1,0 +1,29 @@
+/**
+ * The service's view of zookies: encode a revision for this store, decode one (checking it belongs
+ * to this store and is still servable), and resolve a consistency requirement to a revision. Thin
+ * adapter over the consistency module, so the service speaks one `ConsistencyRequest` type.
+ */
+import { createRevisionResolver, decodeZookie, encodeZookie } from '../consistency/index.ts';
+import type { Revision } from '../model/index.ts';
+import type { TupleStore } from '../store/index.ts';
+import type { ConsistencyRequest } from './types.ts';
+
+export interface Zookies {
+  encode(revision: Revision): string;
+  /** The revision of a zookie of this store; `invalid_zookie` / `revision_expired` otherwise. */
+  decodeChecked(token: string): Promise<Revision>;
+  resolve(c: ConsistencyRequest): Promise<Revision>;
+}
+
+export function createZookies(store: TupleStore, quantumMs: number): Zookies {
+  const resolver = createRevisionResolver(store, { quantumMs });
+  return {
+    encode: (revision) => encodeZookie({ revision, storeId: store.storeId }),
+    async decodeChecked(token) {
+      const { revision } = decodeZookie(token, { storeId: store.storeId });
+      await store.checkRevision(revision);
+      return revision;
+    },
+    resolve: (c) => resolver.resolve(c),
+  };
+}
