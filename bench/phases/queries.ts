@@ -1,0 +1,289 @@
+/**
+ * Query phases over any Target: checks one at a time, checks at concurrency N for a fixed
+ * duration, bulk checks in batches, lookups and expand. Every answer is verified.
+ */
+import { createProgress, createTimer } from '../lib/progress.ts';
+import { now, Recorder } from '../lib/stats.ts';
+import type { ConsistencyMode, Target } from '../lib/targets/types.ts';
+import type { CheckCase, Workload } from '../workloads/index.ts';
+import type { PhaseName, PhaseResult, Verifier } from './types.ts';
+import { rssMb } from './types.ts';
+
+/** Shared inputs of the query phases. */
+export interface QueryPhaseContext {
+  readonly target: Target;
+  readonly store: string;
+  readonly workload: Workload;
+  readonly verifier: Verifier;
+  readonly consistency: ConsistencyMode;
+}
+
+export const checkKey = (c: CheckCase) =>
+  `check ${c.resource.type}:${c.resource.id}#${c.permission}@${c.subject.type}:${c.subject.id}${c.subject.relation === '...' ? '' : `#${c.subject.relation}`}`;
+
+function record(
+  ctx: QueryPhaseContext,
+  phase: PhaseName,
+  fields: {
+    concurrency: number;
+    ops: number;
+    unit: string;
+    durationMs: number;
+    throughputOps?: number;
+    recorder?: Recorder;
+    errors: number;
+    mismatches: number;
+    notes?: Record<string, number | string>;
+    cacheBefore?: { hits: number; misses: number };
+  },
+): PhaseResult {
+  const notes: Record<string, number | string> = { rssMb: rssMb(), ...fields.notes };
+  const after = ctx.target.cacheStats?.();
+  if (after && fields.cacheBefore && ctx.target.cache === 'on') {
+    const hits = after.hits - fields.cacheBefore.hits;
+    const total = hits + after.misses - fields.cacheBefore.misses;
+    if (total > 0) notes.cacheHitRatio = Math.round((hits / total) * 1000) / 1000;
+  }
+  return {
+    phase,
+    target: ctx.target.name,
+    system: ctx.target.system,
+    store: ctx.store,
+    cache: ctx.target.cache,
+    consistency: ctx.consistency,
+    concurrency: fields.concurrency,
+    ops: fields.ops,
+    unit: fields.unit,
+    durationMs: fields.durationMs,
+    throughput: (fields.throughputOps ?? fields.ops) / (fields.durationMs / 1000),
+    latency: fields.recorder?.summary(),
+    cdf: fields.recorder?.cdf(),
+    errors: fields.errors,
+    mismatches: fields.mismatches,
+    notes,
+  };
+}
+
+/** Checks one at a time over the workload's check list (after `warmup` untimed checks). */
+export async function runChecksSequential(
+  ctx: QueryPhaseContext,
+  opts: { limit?: number; warmup?: number } = {},
+): Promise<PhaseResult> {
+  const checks = ctx.workload.checks.slice(0, opts.limit ?? ctx.workload.checks.length);
+  for (const c of checks.slice(0, opts.warmup ?? 200)) await ctx.target.check(c, ctx.consistency);
+  const recorder = new Recorder();
+  let errors = 0;
+  let mismatches = 0;
+  const cacheBefore = ctx.target.cacheStats?.();
+  const progress = createProgress(
+    `check c=1 ${ctx.target.name} (${ctx.consistency})`,
+    checks.length,
+  );
+  const t0 = now();
+  for (const c of checks) {
+    const s = now();
+    const a = await ctx.target.check(c, ctx.consistency);
+    recorder.record(now() - s);
+    if (a === 'error') errors++;
+    if (!ctx.verifier.record(ctx.target.system, checkKey(c), a, c.expected)) mismatches++;
+    progress.tick();
+  }
+  const durationMs = now() - t0;
+  progress.done();
+  return record(ctx, 'check', {
+    concurrency: 1,
+    ops: checks.length,
+    unit: 'checks',
+    durationMs,
+    recorder,
+    errors,
+    mismatches,
+    cacheBefore,
+  });
+}
+
+/** `concurrency` workers issue checks (cycling through the list) for `durationMs`. */
+export async function runChecksConcurrent(
+  ctx: QueryPhaseContext,
+  opts: { concurrency: number; durationMs: number },
+): Promise<PhaseResult> {
+  const checks = ctx.workload.checks;
+  const recorder = new Recorder();
+  let next = 0;
+  let errors = 0;
+  let mismatches = 0;
+  const cacheBefore = ctx.target.cacheStats?.();
+  const timer = createTimer(`check c=${opts.concurrency} ${ctx.target.name}`, opts.durationMs);
+  const t0 = now();
+  const deadline = t0 + opts.durationMs;
+  await Promise.all(
+    Array.from({ length: opts.concurrency }, async () => {
+      while (now() < deadline) {
+        const c = checks[next++ % checks.length]!;
+        const s = now();
+        const a = await ctx.target.check(c, ctx.consistency);
+        recorder.record(now() - s);
+        if (a === 'error') errors++;
+        if (a !== c.expected) {
+          mismatches++;
+          ctx.verifier.record(ctx.target.system, checkKey(c), a, c.expected);
+        }
+      }
+    }),
+  );
+  const durationMs = now() - t0;
+  timer.done();
+  return record(ctx, 'check-concurrent', {
+    concurrency: opts.concurrency,
+    ops: recorder.count,
+    unit: 'checks',
+    durationMs,
+    recorder,
+    errors,
+    mismatches,
+    cacheBefore,
+  });
+}
+
+/** Every check, in bulk calls of `batch` items, one call at a time; latency is per call. */
+export async function runBulkChecks(
+  ctx: QueryPhaseContext,
+  opts: { batch: number },
+): Promise<PhaseResult> {
+  const checks = ctx.workload.checks;
+  const recorder = new Recorder();
+  let errors = 0;
+  let mismatches = 0;
+  const cacheBefore = ctx.target.cacheStats?.();
+  const progress = createProgress(`bulk check ${ctx.target.name}`, checks.length);
+  const t0 = now();
+  for (let i = 0; i < checks.length; i += opts.batch) {
+    const batch = checks.slice(i, i + opts.batch);
+    const s = now();
+    const answers = await ctx.target.bulkCheck(batch, ctx.consistency);
+    recorder.record(now() - s);
+    batch.forEach((c, k) => {
+      const a = answers[k] ?? 'error';
+      if (a === 'error') errors++;
+      if (!ctx.verifier.record(ctx.target.system, checkKey(c), a, c.expected)) mismatches++;
+    });
+    progress.tick(batch.length);
+  }
+  const durationMs = now() - t0;
+  progress.done();
+  return record(ctx, 'bulk-check', {
+    concurrency: 1,
+    ops: recorder.count,
+    unit: 'checks',
+    throughputOps: checks.length,
+    durationMs,
+    recorder,
+    errors,
+    mismatches,
+    notes: { batch: opts.batch },
+    cacheBefore,
+  });
+}
+
+const sameSet = (a: readonly string[], b: readonly string[]) => {
+  if (a.length !== b.length) return false;
+  const s = new Set(a);
+  return b.every((x) => s.has(x)) && s.size === a.length;
+};
+
+/** Each lookup case `rounds` times (sequentially); every result set compared with the expectation. */
+export async function runLookups(
+  ctx: QueryPhaseContext,
+  kind: 'lookup-resources' | 'lookup-subjects',
+  opts: { rounds: number },
+): Promise<PhaseResult> {
+  const cases =
+    kind === 'lookup-resources' ? ctx.workload.lookupResources : ctx.workload.lookupSubjects;
+  const recorder = new Recorder();
+  let errors = 0;
+  let mismatches = 0;
+  let results = 0;
+  const cacheBefore = ctx.target.cacheStats?.();
+  const progress = createProgress(`${kind} ${ctx.target.name}`, cases.length * opts.rounds);
+  const t0 = now();
+  for (let round = 0; round < opts.rounds; round++) {
+    for (const l of cases) {
+      const s = now();
+      let found: string[];
+      try {
+        found =
+          kind === 'lookup-resources'
+            ? await ctx.target.lookupResources(
+                l as (typeof ctx.workload.lookupResources)[number],
+                ctx.consistency,
+              )
+            : await ctx.target.lookupSubjects(
+                l as (typeof ctx.workload.lookupSubjects)[number],
+                ctx.consistency,
+              );
+      } catch (e) {
+        errors++;
+        found = [`error: ${String(e).slice(0, 100)}`];
+      }
+      recorder.record(now() - s);
+      results += found.length;
+      const key =
+        'resourceType' in l
+          ? `lookup-resources ${l.resourceType}#${l.permission}@${l.subject.type}:${l.subject.id}`
+          : `lookup-subjects ${l.resource.type}:${l.resource.id}#${l.permission}@${l.subjectType}`;
+      const ok = sameSet(found, l.expected);
+      const digest = ok ? 'expected' : `${found.length} results`;
+      if (round === 0 && !ctx.verifier.record(ctx.target.system, key, digest, 'expected'))
+        mismatches++;
+      else if (round > 0 && !ok) mismatches++;
+      progress.tick();
+    }
+  }
+  const durationMs = now() - t0;
+  progress.done();
+  return record(ctx, kind, {
+    concurrency: 1,
+    ops: recorder.count,
+    unit: 'lookups',
+    durationMs,
+    recorder,
+    errors,
+    mismatches,
+    notes: { meanResults: Math.round(results / Math.max(1, recorder.count)) },
+    cacheBefore,
+  });
+}
+
+/** Expands `permission` on the resources of the lookup-subjects cases, `rounds` times. */
+export async function runExpand(
+  ctx: QueryPhaseContext,
+  opts: { rounds: number },
+): Promise<PhaseResult> {
+  const cases = ctx.workload.lookupSubjects;
+  const recorder = new Recorder();
+  let errors = 0;
+  let nodes = 0;
+  const t0 = now();
+  for (let round = 0; round < opts.rounds; round++) {
+    for (const l of cases) {
+      const s = now();
+      try {
+        nodes += await ctx.target.expand(l.resource, l.permission, ctx.consistency);
+      } catch {
+        errors++;
+      }
+      recorder.record(now() - s);
+    }
+  }
+  const durationMs = now() - t0;
+  return record(ctx, 'expand', {
+    concurrency: 1,
+    ops: recorder.count,
+    unit: 'expands',
+    durationMs,
+    recorder,
+    errors,
+    mismatches: 0,
+    notes: { meanNodes: Math.round(nodes / Math.max(1, recorder.count)) },
+  });
+}
