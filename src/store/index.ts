@@ -9,3 +9,6 @@ export type * from './types.ts';
 export { createMemoryStore } from './memory/memory-store.ts';
 export { findRemovedUsages, relationAdmits } from './schema-usage.ts';
 export { describeUsage, DEFAULT_GC_WINDOW_MS, DEFAULT_MAX_BATCH_SIZE } from './shared/errors.ts';
+export { migrate, openStore, parseStoreSpec, type StoreSpec } from './open-store.ts';
+export { createSqlStore } from './postgres/sql-store.ts';
+export { openPgliteDriver, openPostgresDriver, type SqlDriver } from './postgres/driver.ts';

@@ -122,6 +122,13 @@ export interface StoreOptions {
   readonly clock?: () => number;
   /** How often SQL backends poll for new revisions while watching (default 100 ms). */
   readonly watchPollMs?: number;
+  /**
+   * Apply pending migrations on open. Default: true for PGlite (the embedded default migrates
+   * itself), false for Postgres (run `clove migrate`; opening an unmigrated database fails clearly).
+   */
+  readonly autoMigrate?: boolean;
+  /** Postgres connection pool size (default 10). */
+  readonly maxConnections?: number;
 }
 
 /** One tuple shape that a schema change would stop admitting, with the live tuples that still use it. */

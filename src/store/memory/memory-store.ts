@@ -72,8 +72,8 @@ class MemoryStore implements TupleStore {
   /** Contiguous log of retained revisions; `log[0]` is the oldest (the GC boundary once GC ran). */
   private log: LogEntry[] = [];
   private head = 0;
-  /** Highest revision whose log entry GC dropped: a watch resuming before it has lost events. */
-  private trimmedThrough = -1;
+  /** The revision GC last collected up to: a watch resuming before it may have lost events. */
+  private gcBoundary = 0;
   private schemas: StoredSchema[] = [];
   /** Rows stamped deleted, in deletion order, so GC pops from the front instead of scanning. */
   private deletedQueue: Row[] = [];
@@ -233,7 +233,7 @@ class MemoryStore implements TupleStore {
       {
         check: (rev) => this.checkRevision(rev),
         entriesAfter: (rev) => {
-          if (rev < this.trimmedThrough) throw revisionExpired(rev, this.trimmedThrough);
+          if (rev < this.gcBoundary) throw revisionExpired(rev, this.gcBoundary);
           const first = this.log[0];
           return first ? this.log.slice(Math.max(0, rev + 1 - first.revision)) : [];
         },
@@ -269,10 +269,8 @@ class MemoryStore implements TupleStore {
       this.deletedQueue = this.deletedQueue.filter((r) => r.deletedRev !== -1);
       const drop = this.log.findIndex((e) => e.revision >= boundary);
       const revisionsRemoved = Math.max(drop, 0);
-      if (revisionsRemoved > 0) {
-        this.trimmedThrough = (this.log[revisionsRemoved - 1] as LogEntry).revision;
-        this.log = this.log.slice(revisionsRemoved);
-      }
+      if (revisionsRemoved > 0) this.log = this.log.slice(revisionsRemoved);
+      this.gcBoundary = Math.max(this.gcBoundary, boundary);
       const inEffect = this.schemas.findLastIndex((s) => s.revision <= boundary);
       if (inEffect > 0) this.schemas = this.schemas.slice(inEffect);
       return { tuplesRemoved, revisionsRemoved };

@@ -31,6 +31,14 @@ export function duplicateInBatch(t: Tuple): StoreError {
   );
 }
 
+/** A bulk import listed one tuple in two different batches (the SQL path can't name which). */
+export function duplicateInImport(): StoreError {
+  return new StoreError(
+    'duplicate_tuple_in_batch',
+    'the import lists the same tuple more than once (in different batches)',
+  );
+}
+
 export function alreadyExists(t: Tuple): StoreError {
   const text = formatTuple(t);
   return new StoreError('tuple_already_exists', `cannot CREATE tuple ${text}: it already exists`, {

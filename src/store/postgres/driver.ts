@@ -1,0 +1,104 @@
+/**
+ * Database handles for the SQL stores: drizzle over postgres.js (a Postgres server) or over PGlite
+ * (embedded Postgres in WASM, persisted in a directory). Both run the same generated migrations from
+ * `drizzle/`, so the two backends share one schema and one code path.
+ */
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { PGlite } from '@electric-sql/pglite';
+import type { SQL } from 'drizzle-orm';
+import { drizzle as drizzlePglite } from 'drizzle-orm/pglite';
+import { migrate as migratePglite } from 'drizzle-orm/pglite/migrator';
+import type { PgDatabase, PgQueryResultHKT } from 'drizzle-orm/pg-core';
+import { drizzle as drizzlePostgres } from 'drizzle-orm/postgres-js';
+import { migrate as migratePostgres } from 'drizzle-orm/postgres-js/migrator';
+import postgres from 'postgres';
+import { AppError, StoreError } from '../../errors.ts';
+
+/** The drizzle database both drivers provide (their result types differ; `rowsOf` hides that). */
+export type SqlDb = PgDatabase<PgQueryResultHKT, Record<string, never>>;
+export type SqlTx = Parameters<Parameters<SqlDb['transaction']>[0]>[0];
+/** Anything that can run a statement: the database or an open transaction. */
+export type SqlExec = SqlDb | SqlTx;
+
+/** An open connection (pool) plus what it takes to close it. */
+export interface SqlDriver {
+  readonly kind: 'pglite' | 'postgres';
+  readonly db: SqlDb;
+  /** Applies pending migrations from `drizzle/`. */
+  migrate(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Where drizzle-kit writes migrations: `<repo>/drizzle`, resolved from this file. */
+export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../../drizzle', import.meta.url));
+
+/** Rows of a raw `execute` result: postgres.js returns an array, PGlite `{ rows }`. */
+export async function rowsOf<T = Record<string, unknown>>(exec: SqlExec, q: SQL): Promise<T[]> {
+  const res = (await exec.execute(q)) as unknown;
+  return (Array.isArray(res) ? res : (res as { rows: T[] }).rows) as T[];
+}
+
+/** Connects to a Postgres server (postgres.js pool); nothing is queried yet. */
+export function openPostgresDriver(url: string, opts: { maxConnections?: number } = {}): SqlDriver {
+  const client = postgres(url, {
+    max: opts.maxConnections ?? 10,
+    onnotice: () => {},
+    connect_timeout: 10,
+  });
+  const db = drizzlePostgres({ client });
+  return {
+    kind: 'postgres',
+    db: db as unknown as SqlDb,
+    migrate: () => migratePostgres(db, { migrationsFolder: MIGRATIONS_FOLDER }),
+    close: () => client.end({ timeout: 5 }),
+  };
+}
+
+/**
+ * Opens PGlite: in `dataDir` (created if missing) or, given a `PGlite` instance, over that one
+ * (tests clone a migrated template). PGlite is a single connection; it queues concurrent queries.
+ */
+export async function openPgliteDriver(source: string | PGlite): Promise<SqlDriver> {
+  let client: PGlite;
+  if (typeof source === 'string') {
+    mkdirSync(source, { recursive: true });
+    client = await PGlite.create(source);
+  } else client = source;
+  const db = drizzlePglite({ client });
+  return {
+    kind: 'pglite',
+    db: db as unknown as SqlDb,
+    migrate: () => migratePglite(db, { migrationsFolder: MIGRATIONS_FOLDER }),
+    close: () => client.close(),
+  };
+}
+
+const CONNECTION_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EPIPE',
+  'CONNECT_TIMEOUT',
+  'CONNECTION_CLOSED',
+  'CONNECTION_ENDED',
+  'CONNECTION_DESTROYED',
+  '57P01', // admin_shutdown
+  '57P03', // cannot_connect_now
+  '08006', // connection_failure
+]);
+
+/**
+ * Maps driver failures to AppErrors: lost or refused connections become `unavailable` (retryable),
+ * anything else `internal` with the driver error as cause. AppErrors pass through unchanged.
+ */
+export function toStoreError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  const inner = (err as { cause?: unknown })?.cause ?? err;
+  const code = String((inner as { code?: unknown })?.code ?? (err as { code?: unknown })?.code);
+  const message = inner instanceof Error ? inner.message : String(inner);
+  if (CONNECTION_CODES.has(code))
+    return new StoreError('unavailable', `database unavailable: ${message}`, { cause: err });
+  return new StoreError('internal', `database error: ${message}`, { cause: err });
+}

@@ -1,0 +1,532 @@
+/**
+ * The SQL TupleStore over drizzle, shared by Postgres (postgres.js) and PGlite. MVCC rows carry
+ * `created_rev`/`deleted_rev`; reads filter on them. Every mutation runs in one transaction that
+ * first takes a store-wide advisory lock and then allocates `max(revision) + 1`.
+ *
+ * Why the lock: it serialises revision allocation with commit, so revision order is commit order. A
+ * reader's head is `max(revision)` over committed rows; the next writer can only allocate after the
+ * previous one committed (the lock is released after the commit becomes visible), so no transaction
+ * can ever commit at a revision <= a head someone already observed (no snapshot changes after the fact).
+ * Cost: writers queue, which bounds write throughput by one round-trip chain per transaction.
+ */
+import { randomUUID } from 'node:crypto';
+import { and, asc, count, desc, eq, lte, type SQL, sql } from 'drizzle-orm';
+import { type Revision, type Tuple, tupleKey } from '../../model/index.ts';
+import type { SchemaIR } from '../../schema/ir.ts';
+import { findRemovedUsages } from '../schema-usage.ts';
+import {
+  alreadyExists,
+  DEFAULT_GC_WINDOW_MS,
+  DEFAULT_MAX_BATCH_SIZE,
+  duplicateInBatch,
+  duplicateInImport,
+  invalidRevision,
+  preconditionFailed,
+  revisionInFuture,
+  revisionExpired,
+  schemaChanged,
+  schemaInUse,
+} from '../shared/errors.ts';
+import {
+  assertValidBatch,
+  decodeCursor,
+  encodeCursor,
+  filterToQuery,
+  pageLimit,
+  type SortKey,
+  sortKeyOf,
+} from '../shared/match.ts';
+import { watchLog } from '../shared/watch-loop.ts';
+import type {
+  DeleteResult,
+  GuardedWriteOptions,
+  ReadOptions,
+  ReadPage,
+  SnapshotReader,
+  StoredSchema,
+  StoreOptions,
+  TransactionMetadata,
+  TupleFilter,
+  TupleQuery,
+  TupleStore,
+  WatchEvent,
+  WriteOp,
+} from '../types.ts';
+import { rowsOf, type SqlDriver, type SqlExec, type SqlTx, toStoreError } from './driver.ts';
+import {
+  insertTuplesSql,
+  markDeletedSql,
+  queryConditions,
+  rowToTuple,
+  TUPLE_COLUMNS,
+  tupleArrays,
+  type TupleRow,
+  usageCondition,
+  visibleAt,
+} from './sql-helpers.ts';
+import { loadLogAfter } from './sql-log.ts';
+import { revisions, schemas, storeMeta, tuples } from './tables.ts';
+
+/** Key of the store-wide advisory lock ("clove" in ASCII), fixed in SQL text. */
+const WRITE_LOCK = sql`SELECT pg_advisory_xact_lock(435711194725)`;
+/** Ids per statement for batched reads (keeps bound parameters well under Postgres' 65 535). */
+const IDS_PER_QUERY = 5_000;
+const ORDER = [
+  tuples.resourceType,
+  tuples.relation,
+  tuples.resourceId,
+  tuples.subjectType,
+  tuples.subjectId,
+  tuples.subjectRelation,
+];
+
+/** Opens the store over a migrated database: reads (or creates) the persisted store id. */
+export async function createSqlStore(
+  driver: SqlDriver,
+  opts: StoreOptions = {},
+): Promise<TupleStore> {
+  try {
+    const db = driver.db;
+    await db
+      .insert(storeMeta)
+      .values({ key: 'store_id', value: randomUUID() })
+      .onConflictDoNothing();
+    const [row] = await db.select().from(storeMeta).where(eq(storeMeta.key, 'store_id'));
+    return new SqlStore(driver, (row as { value: string }).value, opts);
+  } catch (err) {
+    throw toStoreError(err);
+  }
+}
+
+class SqlStore implements TupleStore {
+  readonly kind: 'pglite' | 'postgres';
+  private readonly gcWindowMs: number;
+  private readonly maxBatchSize: number;
+  private readonly clock: () => number;
+  private readonly pollMs: number;
+  private closed = false;
+
+  constructor(
+    private readonly driver: SqlDriver,
+    readonly storeId: string,
+    opts: StoreOptions,
+  ) {
+    this.kind = driver.kind;
+    this.gcWindowMs = opts.gcWindowMs ?? DEFAULT_GC_WINDOW_MS;
+    this.maxBatchSize = opts.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE;
+    this.clock = opts.clock ?? Date.now;
+    this.pollMs = opts.watchPollMs ?? 100;
+  }
+
+  private get db() {
+    return this.driver.db;
+  }
+
+  headRevision(): Promise<Revision> {
+    return this.guard(() => this.headOf(this.db));
+  }
+
+  checkRevision(rev: Revision): Promise<void> {
+    return this.guard(async () => {
+      if (!Number.isSafeInteger(rev) || rev < 0) throw invalidRevision(rev);
+      const [r] = await rowsOf<{ head: string | number; min: string | number }>(
+        this.db,
+        sql`SELECT coalesce(max(revision), 0) AS head,
+              coalesce((SELECT max(revision) FROM clove_revisions WHERE committed_at < ${this.clock() - this.gcWindowMs}::bigint),
+                       (SELECT min(revision) - 1 FROM clove_revisions), 0) AS min
+            FROM clove_revisions`,
+      );
+      const head = Number(r?.head ?? 0);
+      const min = Number(r?.min ?? 0);
+      if (rev > head) throw revisionInFuture(rev, head);
+      if (rev < min) throw revisionExpired(rev, min);
+    });
+  }
+
+  snapshot(rev: Revision, opts: { now?: number } = {}): SnapshotReader {
+    const now = opts.now ?? this.clock();
+    return { revision: rev, now, query: (q) => this.guard(() => this.queryAt(q, rev, now)) };
+  }
+
+  write(ops: readonly WriteOp[], opts: GuardedWriteOptions = {}): Promise<Revision> {
+    return this.guard(async () => {
+      assertValidBatch(ops, this.maxBatchSize);
+      return this.inWriteTx(opts.metadata, async (tx, rev, now) => {
+        await this.checkGuards(tx, opts, rev - 1, now);
+        if (ops.length === 0) return rev;
+        const replaced = await rowsOf<TupleRow>(
+          tx,
+          markDeletedSql(
+            ops.map((o) => o.tuple),
+            rev,
+          ),
+        );
+        const creates = new Set(ops.filter((o) => o.op === 'create').map((o) => tupleKey(o.tuple)));
+        for (const r of replaced) {
+          const t = rowToTuple(r);
+          if (creates.has(tupleKey(t)) && (t.expiresAt === undefined || t.expiresAt > now))
+            throw alreadyExists(t);
+        }
+        const inserts = ops.filter((o) => o.op !== 'delete').map((o) => o.tuple);
+        if (inserts.length > 0) await tx.execute(insertTuplesSql(inserts, rev, false));
+        return rev;
+      });
+    });
+  }
+
+  deleteByFilter(
+    filter: TupleFilter,
+    opts: { limit?: number } & GuardedWriteOptions = {},
+  ): Promise<DeleteResult> {
+    return this.guard(() =>
+      this.inWriteTx(opts.metadata, async (tx, rev, now) => {
+        await this.checkGuards(tx, opts, rev - 1, now);
+        const where = and(...queryConditions(filterToQuery(filter)), visibleAt(rev - 1, now));
+        if (opts.limit === undefined) {
+          const done = await tx
+            .update(tuples)
+            .set({ deletedRev: rev })
+            .where(where)
+            .returning({ one: tuples.createdRev });
+          return { revision: rev, deleted: done.length, partial: false };
+        }
+        const found = await tx
+          .select(TUPLE_COLUMNS)
+          .from(tuples)
+          .where(where)
+          .orderBy(...ORDER.map((c) => asc(c)))
+          .limit(opts.limit + 1);
+        const victims = found.slice(0, opts.limit).map(rowToTuple);
+        if (victims.length > 0) await tx.execute(markDeletedSql(victims, rev));
+        return { revision: rev, deleted: victims.length, partial: found.length > opts.limit };
+      }),
+    );
+  }
+
+  read(filter: TupleFilter, opts: ReadOptions): Promise<ReadPage> {
+    return this.guard(async () => {
+      const limit = pageLimit(opts.limit);
+      const after =
+        opts.cursor === undefined ? undefined : decodeCursor(opts.cursor, opts.revision);
+      const page = await this.pageAt(
+        queryConditions(filterToQuery(filter)),
+        opts.revision,
+        this.clock(),
+        limit,
+        after,
+      );
+      const last = page.tuples[page.tuples.length - 1];
+      return {
+        tuples: page.tuples,
+        ...(page.more && last && { cursor: encodeCursor(opts.revision, sortKeyOf(last)) }),
+      };
+    });
+  }
+
+  bulkImport(
+    source: AsyncIterable<Tuple> | Iterable<Tuple>,
+    opts: {
+      batchSize?: number;
+      onProgress?: (imported: number) => void;
+      metadata?: TransactionMetadata;
+    } = {},
+  ): Promise<{ revision: Revision; imported: number }> {
+    const batchSize = opts.batchSize ?? 5_000;
+    return this.guard(() =>
+      this.inWriteTx(opts.metadata, async (tx, rev, now) => {
+        let imported = 0;
+        let batch: Tuple[] = [];
+        const flush = async () => {
+          if (batch.length === 0) return;
+          await this.importBatch(tx, batch, rev, now);
+          imported += batch.length;
+          batch = [];
+          opts.onProgress?.(imported);
+        };
+        for await (const t of source) {
+          batch.push(t);
+          if (batch.length >= batchSize) await flush();
+        }
+        await flush();
+        if (imported === 0) opts.onProgress?.(0);
+        return { revision: rev, imported };
+      }),
+    );
+  }
+
+  async *exportTuples(opts: { revision: Revision }): AsyncIterable<Tuple> {
+    const now = this.clock();
+    let after: SortKey | undefined;
+    for (;;) {
+      const page = await this.guard(() => this.pageAt([], opts.revision, now, 5_000, after));
+      yield* page.tuples;
+      const last = page.tuples[page.tuples.length - 1];
+      if (!page.more || !last) return;
+      after = sortKeyOf(last);
+    }
+  }
+
+  watch(
+    afterRevision: Revision,
+    opts: { signal?: AbortSignal; checkpointIntervalMs?: number } = {},
+  ): AsyncIterable<WatchEvent> {
+    return watchLog(
+      {
+        check: (rev) => this.checkRevision(rev),
+        entriesAfter: (rev) => this.guard(() => loadLogAfter(this.db, rev)),
+        waitForCommit: (ms, signal) => sleep(Math.min(ms, this.pollMs), signal),
+        isClosed: () => this.closed,
+      },
+      afterRevision,
+      opts,
+    );
+  }
+
+  gc(opts: { now?: number } = {}): Promise<{ tuplesRemoved: number; revisionsRemoved: number }> {
+    const now = opts.now ?? this.clock();
+    const cutoff = now - this.gcWindowMs;
+    return this.guard(() =>
+      this.db.transaction(async (tx) => {
+        await tx.execute(WRITE_LOCK);
+        const [b] = await rowsOf<{ b: string | number }>(
+          tx,
+          sql`SELECT coalesce((SELECT max(revision) FROM clove_revisions WHERE committed_at < ${cutoff}::bigint),
+                (SELECT min(revision) - 1 FROM clove_revisions), 0) AS b`,
+        );
+        const boundary = Number(b?.b ?? 0);
+        const [t] = await rowsOf<{ n: string | number }>(
+          tx,
+          sql`WITH gone AS (DELETE FROM clove_tuples WHERE deleted_rev <= ${boundary}::bigint OR expires_at < ${cutoff}::bigint RETURNING 1)
+              SELECT count(*) AS n FROM gone`,
+        );
+        const [r] = await rowsOf<{ n: string | number }>(
+          tx,
+          sql`WITH gone AS (DELETE FROM clove_revisions WHERE revision < ${boundary}::bigint RETURNING 1)
+              SELECT count(*) AS n FROM gone`,
+        );
+        await tx.execute(
+          sql`DELETE FROM clove_schemas WHERE revision < (SELECT max(revision) FROM clove_schemas WHERE revision <= ${boundary}::bigint)`,
+        );
+        await tx.execute(
+          sql`INSERT INTO clove_store_meta (key, value) VALUES ('gc_boundary', ${String(boundary)})
+              ON CONFLICT (key) DO UPDATE SET value = GREATEST(clove_store_meta.value::bigint, EXCLUDED.value::bigint)::text`,
+        );
+        return { tuplesRemoved: Number(t?.n ?? 0), revisionsRemoved: Number(r?.n ?? 0) };
+      }),
+    );
+  }
+
+  readSchema(rev?: Revision): Promise<StoredSchema | undefined> {
+    return this.guard(async () => {
+      const [row] = await this.db
+        .select()
+        .from(schemas)
+        .where(rev === undefined ? undefined : lte(schemas.revision, rev))
+        .orderBy(desc(schemas.revision))
+        .limit(1);
+      if (!row) return undefined;
+      return { revision: row.revision, text: row.text, ir: JSON.parse(row.ir) as SchemaIR };
+    });
+  }
+
+  writeSchema(
+    schema: { text: string; ir: SchemaIR },
+    opts: { metadata?: TransactionMetadata } = {},
+  ): Promise<Revision> {
+    return this.guard(() =>
+      this.inWriteTx(opts.metadata, async (tx, rev, now) => {
+        const [current] = await tx.select().from(schemas).orderBy(desc(schemas.revision)).limit(1);
+        const before = current ? (JSON.parse(current.ir) as SchemaIR) : undefined;
+        const inUse = [];
+        for (const u of findRemovedUsages(before, schema.ir)) {
+          const [c] = await tx
+            .select({ n: count() })
+            .from(tuples)
+            .where(and(usageCondition(u), visibleAt(rev - 1, now)));
+          if (c && c.n > 0) inUse.push({ ...u, count: Number(c.n) });
+        }
+        if (inUse.length > 0) throw schemaInUse(inUse);
+        await tx.insert(schemas).values({
+          revision: rev,
+          text: schema.text,
+          ir: JSON.stringify(schema.ir),
+          hash: schema.ir.hash,
+        });
+        return rev;
+      }),
+    );
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.driver.close();
+  }
+
+  // ---- internals ----
+
+  private async guard<T>(fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      throw toStoreError(err);
+    }
+  }
+
+  private async headOf(db: SqlExec): Promise<Revision> {
+    const [r] = await db
+      .select({ head: sql<string>`coalesce(max(${revisions.revision}), 0)` })
+      .from(revisions);
+    return Number(r?.head ?? 0);
+  }
+
+  /**
+   * Runs `fn` in a transaction holding the write lock, at revision head + 1, then records the
+   * revision (commit time never decreasing, so "older than the window" is a prefix of revisions).
+   */
+  private inWriteTx<T>(
+    metadata: TransactionMetadata | undefined,
+    fn: (tx: SqlTx, rev: Revision, now: number) => Promise<T>,
+  ): Promise<T> {
+    return this.db.transaction(async (tx) => {
+      await tx.execute(WRITE_LOCK);
+      const [last] = await tx
+        .select({ revision: revisions.revision, committedAt: revisions.committedAt })
+        .from(revisions)
+        .orderBy(desc(revisions.revision))
+        .limit(1);
+      const rev = (last?.revision ?? 0) + 1;
+      const now = this.clock();
+      const result = await fn(tx, rev, now);
+      await tx.insert(revisions).values({
+        revision: rev,
+        committedAt: Math.max(now, last?.committedAt ?? now),
+        metadata: metadata === undefined ? null : JSON.stringify(metadata),
+      });
+      return result;
+    });
+  }
+
+  private async checkGuards(tx: SqlTx, opts: GuardedWriteOptions, head: Revision, now: number) {
+    if (opts.expectSchemaHash !== undefined) {
+      const [s] = await tx
+        .select({ hash: schemas.hash })
+        .from(schemas)
+        .orderBy(desc(schemas.revision))
+        .limit(1);
+      if (s?.hash !== opts.expectSchemaHash) throw schemaChanged(opts.expectSchemaHash, s?.hash);
+    }
+    for (const p of opts.preconditions ?? []) {
+      const found = await tx
+        .select({ one: tuples.createdRev })
+        .from(tuples)
+        .where(and(...queryConditions(filterToQuery(p.filter)), visibleAt(head, now)))
+        .limit(1);
+      if (found.length > 0 !== (p.kind === 'must_match'))
+        throw preconditionFailed(p.kind, p.filter);
+    }
+  }
+
+  /** The engine's hot path: one indexed statement per chunk of ids. */
+  private async queryAt(q: TupleQuery, rev: Revision, now: number): Promise<Tuple[]> {
+    if (q.resourceIds?.length === 0 || q.subjectIds?.length === 0) return [];
+    const ids = q.resourceIds ?? q.subjectIds;
+    if (ids && ids.length > IDS_PER_QUERY) {
+      const field = q.resourceIds ? 'resourceIds' : 'subjectIds';
+      const unique = [...new Set(ids)];
+      const out: Tuple[] = [];
+      for (let i = 0; i < unique.length; i += IDS_PER_QUERY)
+        out.push(
+          ...(await this.queryAt({ ...q, [field]: unique.slice(i, i + IDS_PER_QUERY) }, rev, now)),
+        );
+      return out;
+    }
+    const rows = await this.db
+      .select(TUPLE_COLUMNS)
+      .from(tuples)
+      .where(and(...queryConditions(q), visibleAt(rev, now)));
+    return rows.map(rowToTuple);
+  }
+
+  /** One keyset page in sort-key order (the forward index's column order). */
+  private async pageAt(
+    conds: SQL[],
+    rev: Revision,
+    now: number,
+    limit: number,
+    after: SortKey | undefined,
+  ): Promise<{ tuples: Tuple[]; more: boolean }> {
+    const keyset =
+      after &&
+      sql`(${tuples.resourceType}, ${tuples.relation}, ${tuples.resourceId}, ${tuples.subjectType}, ${tuples.subjectId}, ${tuples.subjectRelation})
+          > (${after[0]}, ${after[1]}, ${after[2]}, ${after[3]}, ${after[4]}, ${after[5]})`;
+    const rows = await this.db
+      .select(TUPLE_COLUMNS)
+      .from(tuples)
+      .where(and(...conds, visibleAt(rev, now), keyset))
+      .orderBy(...ORDER.map((c) => asc(c)))
+      .limit(limit + 1);
+    return { tuples: rows.slice(0, limit).map(rowToTuple), more: rows.length > limit };
+  }
+
+  /**
+   * Inserts one import batch with CREATE semantics. Fast path: one INSERT ... ON CONFLICT DO NOTHING;
+   * only when it inserted fewer rows than given do we look at why (existing live tuple → error,
+   * expired one → replace, repeated within the import → error).
+   */
+  private async importBatch(tx: SqlTx, batch: Tuple[], rev: Revision, now: number): Promise<void> {
+    const seen = new Set<string>();
+    for (const t of batch) {
+      const key = tupleKey(t);
+      if (seen.has(key)) throw duplicateInBatch(t);
+      seen.add(key);
+    }
+    const [ins] = await rowsOf<{ n: string | number }>(
+      tx,
+      sql`WITH ins AS (${insertTuplesSql(batch, rev, true)} RETURNING 1) SELECT count(*) AS n FROM ins`,
+    );
+    let inserted = Number(ins?.n ?? 0);
+    if (inserted === batch.length) return;
+    const live = await rowsOf<TupleRow & { createdRev: string | number }>(
+      tx,
+      sql`SELECT t.resource_type AS "resourceType", t.resource_id AS "resourceId", t.relation,
+            t.subject_type AS "subjectType", t.subject_id AS "subjectId", t.subject_relation AS "subjectRelation",
+            t.caveat_name AS "caveatName", t.caveat_context AS "caveatContext", t.expires_at AS "expiresAt",
+            t.created_rev AS "createdRev"
+          FROM clove_tuples t WHERE t.deleted_rev IS NULL AND t.created_rev < ${rev}::bigint AND (t.resource_type, t.relation, t.resource_id, t.subject_type, t.subject_id, t.subject_relation) IN (
+            SELECT * FROM unnest(${sqlArrays(batch)}))`,
+    );
+    const expired: Tuple[] = [];
+    for (const r of live) {
+      const t = rowToTuple(r);
+      if (t.expiresAt === undefined || t.expiresAt > now) throw alreadyExists(t);
+      expired.push(t);
+    }
+    if (expired.length > 0) {
+      await tx.execute(markDeletedSql(expired, rev));
+      const keys = new Set(expired.map(tupleKey));
+      const again = batch.filter((t) => keys.has(tupleKey(t)));
+      await tx.execute(insertTuplesSql(again, rev, false));
+      inserted += again.length;
+    }
+    if (inserted < batch.length) throw duplicateInImport();
+  }
+}
+
+/** The identity columns of a batch as six `text[]` parameters, in the forward index's order. */
+function sqlArrays(batch: readonly Tuple[]): SQL {
+  const a = tupleArrays(batch);
+  return sql`${a.rt}::text[], ${a.rel}::text[], ${a.rid}::text[], ${a.st}::text[], ${a.sid}::text[], ${a.sr}::text[]`;
+}
+
+function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done);
+  });
+}
