@@ -19,8 +19,30 @@ interface CommandEntry {
 /** Command name → summary and lazy module. Adding a command is one line here. */
 export const COMMANDS: Record<string, CommandEntry> = {
   schema: {
-    summary: 'check, format or compile a schema file',
+    summary: 'check, format or compile a schema file; read or write the stored schema',
     load: () => import('./commands/schema.ts'),
+  },
+  serve: { summary: 'run the HTTP service', load: () => import('./commands/serve.ts') },
+  migrate: { summary: 'apply store migrations', load: () => import('./commands/migrate.ts') },
+  tuples: {
+    summary: 'write, read, delete, import or export relationships',
+    load: () => import('./commands/tuples.ts'),
+  },
+  check: {
+    summary: 'check a permission (--explain for the proof)',
+    load: () => import('./commands/check.ts'),
+  },
+  lookup: {
+    summary: "lookup resources, subjects or a subject's permissions",
+    load: () => import('./commands/lookup.ts'),
+  },
+  expand: {
+    summary: 'print the subject tree of a permission',
+    load: () => import('./commands/expand.ts'),
+  },
+  validate: {
+    summary: 'run SpiceDB validation files (zed validate format)',
+    load: () => import('./commands/validate.ts'),
   },
 };
 

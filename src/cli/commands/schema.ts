@@ -15,11 +15,15 @@ const USAGE = `usage:
   clove schema check FILE                 report syntax and semantic errors (exit 1 on errors)
   clove schema fmt FILE [--write|--check] print the canonical form, rewrite the file, or verify it
   clove schema compile FILE               print the compiled IR as JSON
+  clove schema read | write FILE          the stored schema (see clove schema read --help)
 FILE may be "-" to read standard input.
 `;
 
 /** Entry point of `clove schema`. */
 export async function run(args: string[]): Promise<number> {
+  // `read` and `write` talk to a store or server: see schema-remote.ts.
+  if (args[0] === 'read' || args[0] === 'write')
+    return (await import('./schema-remote.ts')).run(args);
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs(args, { write: 'flag', check: 'flag' });

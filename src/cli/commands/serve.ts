@@ -1,0 +1,61 @@
+/**
+ * `clove serve`: runs the HTTP service until SIGINT/SIGTERM, then shuts down gracefully.
+ * Flags override the environment (`PORT`, `HOST`, `DATABASE_URL`, `CLOVE_KEYS`, ...).
+ */
+import { loadConfig } from '../../config.ts';
+import { startServer } from '../../main.ts';
+import { createLogger } from '../../service/index.ts';
+import { runCommand, opt } from '../run-command.ts';
+import { EXIT } from '../exit-codes.ts';
+
+const USAGE = `usage: clove serve [--port N] [--host ADDR] [--store memory|DIR|postgres://...]
+                   [--keys id:role:secret,...] [--keys-file FILE] [--log-level LEVEL]
+
+Defaults: port 8080 (PORT), host 127.0.0.1 (HOST), store ./.clove (DATABASE_URL).
+Without API keys the server only listens on loopback.
+`;
+
+export async function run(args: string[]): Promise<number> {
+  return runCommand(
+    'serve',
+    USAGE,
+    {
+      port: 'value',
+      host: 'value',
+      store: 'value',
+      keys: 'value',
+      'keys-file': 'value',
+      'log-level': 'value',
+    },
+    args,
+    async (p) => {
+      if (p.positionals.length > 0) {
+        process.stderr.write(USAGE);
+        return EXIT.usage;
+      }
+      const flags = {
+        port: opt(p, 'port'),
+        host: opt(p, 'host'),
+        store: opt(p, 'store'),
+        keys: opt(p, 'keys'),
+        keysFile: opt(p, 'keys-file'),
+        logLevel: opt(p, 'log-level'),
+      };
+      const config = loadConfig(
+        Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined)),
+      );
+      const logger = createLogger(config.logLevel);
+      const server = await startServer(config, { logger });
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+          server.close().then(resolve, resolve);
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
+      });
+      return EXIT.ok;
+    },
+  );
+}
