@@ -76,17 +76,28 @@ export function stableStringify(value: unknown): string {
   return `{${keys.map((k) => `${JSON.stringify(k)}:${stableStringify(obj[k])}`).join(',')}}`;
 }
 
+interface Waiter {
+  readonly id: string;
+  readonly subjectIds: readonly string[] | undefined;
+  readonly resolve: (t: Tuple[]) => void;
+  readonly reject: (e: unknown) => void;
+}
+
 interface Pending {
   readonly query: TupleQuery;
   readonly ids: Set<string>;
-  readonly waiters: { id: string; resolve: (t: Tuple[]) => void; reject: (e: unknown) => void }[];
+  /** Union of the waiters' subject ids; undefined when some waiter reads every subject. */
+  subjectIds: Set<string> | undefined;
+  readonly waiters: Waiter[];
 }
 
 /**
  * Coalesces single-resource reads into batched store queries. Reads of the same shape (resource
- * type, relation, subject filter) requested in the same tick become one query with many
- * `resourceIds`. Why: sibling dispatches (the parents of an arrow, the groups of a relation) start
- * concurrently and each asks for its own tuples; one query per edge would dominate on Postgres.
+ * type, relation, subject type and relation) requested in the same tick become one query with many
+ * `resourceIds` (and the union of their `subjectIds`); each caller gets back only its own rows.
+ * Why: sibling dispatches (the parents of an arrow, the groups of a relation, the items of a bulk
+ * check) start concurrently and each asks for its own tuples; one query per edge would dominate on
+ * Postgres.
  */
 export class ReadLoader {
   private readonly pending = new Map<string, Pending>();
@@ -95,16 +106,23 @@ export class ReadLoader {
 
   /** Tuples of `query` for the single resource `id` (query must not carry resourceIds). */
   load(query: TupleQuery, id: string): Promise<Tuple[]> {
-    const key = `${query.resourceType}\u0000${query.relation ?? ''}\u0000${query.subjectType ?? ''}\u0000${query.subjectRelation ?? ''}\u0000${query.subjectIds?.join('\u0001') ?? ''}`;
+    const key = `${query.resourceType}\u0000${query.relation ?? ''}\u0000${query.subjectType ?? ''}\u0000${query.subjectRelation ?? ''}`;
     let p = this.pending.get(key);
     if (!p) {
-      p = { query, ids: new Set(), waiters: [] };
+      p = {
+        query,
+        ids: new Set(),
+        subjectIds: query.subjectIds ? new Set() : undefined,
+        waiters: [],
+      };
       this.pending.set(key, p);
     }
     p.ids.add(id);
+    if (!query.subjectIds) p.subjectIds = undefined;
+    else if (p.subjectIds) for (const s of query.subjectIds) p.subjectIds.add(s);
     const entry = p;
     const promise = new Promise<Tuple[]>((resolve, reject) => {
-      entry.waiters.push({ id, resolve, reject });
+      entry.waiters.push({ id, subjectIds: query.subjectIds, resolve, reject });
     });
     if (!this.scheduled) {
       this.scheduled = true;
@@ -118,7 +136,11 @@ export class ReadLoader {
     const batches = [...this.pending.values()];
     this.pending.clear();
     for (const b of batches) {
-      this.reader.query({ ...b.query, resourceIds: [...b.ids] }).then(
+      const { subjectIds: _ignored, ...rest } = b.query;
+      const q: TupleQuery = b.subjectIds
+        ? { ...rest, resourceIds: [...b.ids], subjectIds: [...b.subjectIds] }
+        : { ...rest, resourceIds: [...b.ids] };
+      this.reader.query(q).then(
         (tuples) => {
           const byId = new Map<string, Tuple[]>();
           for (const t of tuples) {
@@ -126,7 +148,15 @@ export class ReadLoader {
             if (list) list.push(t);
             else byId.set(t.resource.id, [t]);
           }
-          for (const w of b.waiters) w.resolve(byId.get(w.id) ?? []);
+          for (const w of b.waiters) {
+            const mine = byId.get(w.id) ?? [];
+            const subjects = w.subjectIds;
+            w.resolve(
+              subjects && b.waiters.length > 1
+                ? mine.filter((t) => subjects.includes(t.subject.id))
+                : mine,
+            );
+          }
         },
         (err: unknown) => {
           for (const w of b.waiters) w.reject(err);

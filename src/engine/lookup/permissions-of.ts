@@ -8,6 +8,7 @@
  */
 import { ELLIPSIS } from '../../model/index.ts';
 import type { ExprIR } from '../../schema/ir.ts';
+import { nodeKey, schemaGraph } from './schema-graph.ts';
 import type { CheckResult, LookupContext, LookupEngine, PermissionsOfRequest } from './types.ts';
 import { assertSubject, mustDefinition } from './validate.ts';
 
@@ -44,30 +45,43 @@ export async function permissionsOf(
     return Object.fromEntries(names.map((n, i) => [n, all[i] as CheckResult]));
   }
 
-  const memo = new Map<string, Promise<CheckResult>>();
+  // Two memos on purpose: `remote` answers come from the engine alone, `own` answers may wait on
+  // remote ones. Sharing one map would let an arrow back onto the resource itself (`parent` pointing
+  // at itself) wait on its own pending promise.
+  const graph = schemaGraph(ctx.schema);
+  const remoteMemo = new Map<string, Promise<CheckResult>>();
+  const ownMemo = new Map<string, Promise<CheckResult>>();
   const inProgress = new Set<string>();
   const remote = (type: string, id: string, name: string): Promise<CheckResult> => {
     const key = `${type}:${id}#${name}`;
-    let p = memo.get(key);
+    let p = remoteMemo.get(key);
     if (!p) {
       p = ask(type, id, name);
-      memo.set(key, p);
+      remoteMemo.set(key, p);
     }
     return p;
   };
   // The resource's own names: relations go to the engine, permissions are combined locally.
   const own = (name: string): Promise<CheckResult> => {
-    const key = `${resource.type}:${resource.id}#${name}`;
-    let p = memo.get(key);
-    if (p) return p;
+    // A ref cycle (rejected by the schema checker, guarded anyway) is handed to the engine.
+    // So is a recursive permission: how an engine answers a cycle may depend on where the walk
+    // entered it, so its parts' separate answers need not combine into the whole's answer.
     const perm = def.permissions[name];
-    if (!perm || inProgress.has(name)) return remote(resource.type, resource.id, name);
+    if (!perm || inProgress.has(name) || graph.isRecursive(nodeKey(resource.type, name))) {
+      return remote(resource.type, resource.id, name);
+    }
+    let p = ownMemo.get(name);
+    if (p) return p;
     inProgress.add(name);
     p = evaluate(perm.expr).then((local) => {
       inProgress.delete(name);
-      return local === undefined ? ask(resource.type, resource.id, name) : local ? ALLOWED : DENIED;
+      return local === undefined
+        ? remote(resource.type, resource.id, name)
+        : local
+          ? ALLOWED
+          : DENIED;
     });
-    memo.set(key, p);
+    ownMemo.set(name, p);
     return p;
   };
 

@@ -84,6 +84,8 @@ export interface SchemaGraph {
   producingNodes(subjectType: string, subjectRelation: string): ReadonlySet<NodeKey>;
   /** True when `type` defines a relation or permission called `name`. */
   hasNode(type: string, name: string): boolean;
+  /** True when evaluating `node` can lead back to `node` (through refs, arrows or subject sets). */
+  isRecursive(node: NodeKey): boolean;
 }
 
 // Why a cache: the graph depends only on the schema, which changes rarely, while lookups are hot.
@@ -232,6 +234,8 @@ function buildGraph(schema: SchemaIR): SchemaGraph {
   }
   const reaching = new Map<NodeKey, ReadonlySet<NodeKey>>();
   const producing = new Map<string, ReadonlySet<NodeKey>>();
+  const successors = (n: NodeKey): NodeKey[] => forwardSuccessors(schema, forward, n, hasNode);
+  const recursive = new Map<NodeKey, boolean>();
 
   return {
     schema,
@@ -245,6 +249,14 @@ function buildGraph(schema: SchemaIR): SchemaGraph {
         reaching.set(target, set);
       }
       return set;
+    },
+    isRecursive(node) {
+      let r = recursive.get(node);
+      if (r === undefined) {
+        r = [...closure(successors(node), successors)].includes(node);
+        recursive.set(node, r);
+      }
+      return r;
     },
     producingNodes(subjectType, subjectRelation) {
       const key = nodeKey(subjectType, subjectRelation);
@@ -325,4 +337,30 @@ function computeProducers(
     }
   }
   return closure([...producers], (n) => pred.get(n) ?? []);
+}
+
+/** The nodes one forward step from `node` evaluates: refs, arrow targets, subject-set relations. */
+function forwardSuccessors(
+  schema: SchemaIR,
+  forward: ReadonlyMap<NodeKey, readonly ForwardStep[]>,
+  node: NodeKey,
+  hasNode: (type: string, name: string) => boolean,
+): NodeKey[] {
+  const type = node.slice(0, node.indexOf('#'));
+  const def = schema.definitions[type];
+  const out: NodeKey[] = [];
+  if (!def) return out;
+  for (const s of forward.get(node) ?? []) {
+    if (s.kind === 'computed') out.push(nodeKey(type, s.relation));
+    else if (s.kind === 'tuples') {
+      for (const a of def.relations[s.relation]?.allowed ?? []) {
+        if (!a.wildcard && a.relation !== ELLIPSIS) out.push(nodeKey(a.type, a.relation));
+      }
+    } else if (s.kind === 'arrow') {
+      for (const a of def.relations[s.tupleset]?.allowed ?? []) {
+        if (!a.wildcard && hasNode(a.type, s.computed)) out.push(nodeKey(a.type, s.computed));
+      }
+    }
+  }
+  return out;
 }
