@@ -1,0 +1,23 @@
+/**
+ * Cross-API law property tests over generated schemas and data (intersections, exclusions, arrows,
+ * `.all`, wildcards, caveats, expiration, cycles), with the naive reference check as the engine.
+ */
+import { fc, test } from '@fast-check/vitest';
+import { describe } from 'vitest';
+import { arrayReader } from './support/array-reader.ts';
+import { CONTEXTS, generateWorld } from './support/generate.ts';
+import { assertLaws } from './support/laws.ts';
+import { referenceEngine } from './support/reference-check.ts';
+
+describe('cross-API law (reference check)', () => {
+  test.prop([fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.constantFrom(...CONTEXTS)], {
+    numRuns: 30,
+  })(
+    'lookupResources, lookupSubjects and permissionsOf agree with check',
+    async (seed, context) => {
+      const world = generateWorld(seed);
+      const ctx = { reader: arrayReader(world.tuples, world.now), schema: world.schema };
+      await assertLaws(referenceEngine(), ctx, world, context);
+    },
+  );
+});
