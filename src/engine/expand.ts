@@ -70,7 +70,10 @@ async function expandNode(
       'unknown_relation',
       `"${name}" is neither a relation nor a permission of "${resource.type}"`,
     );
-  return expandExpr(run, resource, name, perm.expr, here, depth);
+  const tree = await expandExpr(run, resource, name, perm.expr, here, depth);
+  // A permission that is a bare reference (`view = viewer`) still gets a node of its own name, so
+  // every subject set in the tree can be found by `resource#name`.
+  return tree.name === name ? tree : { kind: 'union', resource, name, children: [tree] };
 }
 
 async function expandExpr(
