@@ -3,8 +3,9 @@
  * committing a schema, and refuses (`schema_in_use`) while any remain, so a schema never orphans data.
  *
  * A tuple's shape is (resource type, relation, subject type, subject relation or wildcard, caveat name,
- * has expiration). An allowed subject `T with c and expiration` admits shapes (T, ..., c, false) and
- * (T, ..., c, true): expiration is optional on a relation that allows it, a caveat is not.
+ * has expiration). As in SpiceDB, an allowed subject admits exactly its own traits: `T with c and
+ * expiration` admits caveated, expiring tuples only; a relation that should also take plain tuples
+ * lists `T` as well (`user | user with expiration`).
  */
 import type { AllowedSubjectIR, RelationIR, SchemaIR } from '../schema/ir.ts';
 import type { SchemaUsage } from './types.ts';
@@ -19,20 +20,19 @@ export function relationAdmits(rel: RelationIR, s: SubjectShape): boolean {
       b.wildcard === s.wildcard &&
       (s.wildcard || b.relation === s.relation) &&
       (b.caveat ?? null) === s.caveat &&
-      (!s.expiration || b.expiration),
+      b.expiration === s.expiration,
   );
 }
 
-function shapesOf(a: AllowedSubjectIR): SubjectShape[] {
-  const base = {
+/** The tuple shape an allowed subject admits. */
+export function shapeOf(a: AllowedSubjectIR): SubjectShape {
+  return {
     type: a.type,
     relation: a.wildcard ? '...' : a.relation,
     wildcard: a.wildcard,
     caveat: a.caveat ?? null,
+    expiration: a.expiration,
   };
-  const shapes: SubjectShape[] = [{ ...base, expiration: false }];
-  if (a.expiration) shapes.push({ ...base, expiration: true });
-  return shapes;
 }
 
 /**
@@ -52,12 +52,11 @@ export function findRemovedUsages(before: SchemaIR | undefined, after: SchemaIR)
       }
       const seen = new Set<string>();
       for (const a of rel.allowed) {
-        for (const shape of shapesOf(a)) {
-          const key = JSON.stringify(shape);
-          if (seen.has(key) || relationAdmits(kept, shape)) continue;
-          seen.add(key);
-          out.push({ resourceType: defName, relation: relName, subject: shape });
-        }
+        const shape = shapeOf(a);
+        const key = JSON.stringify(shape);
+        if (seen.has(key) || relationAdmits(kept, shape)) continue;
+        seen.add(key);
+        out.push({ resourceType: defName, relation: relName, subject: shape });
       }
     }
   }
