@@ -3,15 +3,12 @@
  * was read or written at a revision carries the zookie of that revision, so callers can ask later
  * reads to be at least as fresh.
  */
+import type { Consistency } from '../consistency/index.ts';
 import type { ObjectRef, SubjectRef, Tuple } from '../model/index.ts';
 import type { Precondition, TransactionMetadata, TupleFilter, WriteOp } from '../store/types.ts';
 
 /** How fresh the data behind a read must be (SpiceDB's four modes; zookies in place of ZedTokens). */
-export type ConsistencyRequest =
-  | { readonly mode: 'minimize_latency' }
-  | { readonly mode: 'fully_consistent' }
-  | { readonly mode: 'at_least_as_fresh'; readonly zookie: string }
-  | { readonly mode: 'at_exact_snapshot'; readonly zookie: string };
+export type ConsistencyRequest = Consistency;
 
 /** Options common to every read: freshness, cancellation and the epoch-ms deadline. */
 export interface CallOptions {

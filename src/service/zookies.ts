@@ -20,7 +20,7 @@ export function createZookies(store: TupleStore, quantumMs: number): Zookies {
   return {
     encode: (revision) => encodeZookie({ revision, storeId: store.storeId }),
     async decodeChecked(token) {
-      const { revision } = decodeZookie(token, { storeId: store.storeId });
+      const revision = decodeZookie(token, store.storeId);
       await store.checkRevision(revision);
       return revision;
     },
