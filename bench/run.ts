@@ -51,7 +51,7 @@ async function main(argv: string[]): Promise<number> {
     verification: {
       answers: results.reduce((s, r) => s + (r.phase === 'load' ? 0 : r.ops), 0),
       mismatches: outcome.verifier.count,
-      failures: outcome.verifier.failures,
+      failures: [...outcome.verifier.errors, ...outcome.verifier.failures],
       crossChecks: outcome.crossChecks,
     },
   };
@@ -64,7 +64,7 @@ async function main(argv: string[]): Promise<number> {
   process.stderr.write(`\nwrote ${paths.md}, ${paths.json}, ${paths.svg}\n`);
   if (outcome.verifier.count > 0 || errors > 0) {
     process.stderr.write(
-      `FAILED: ${outcome.verifier.count} wrong answers, ${errors} errors\n${outcome.verifier.failures.slice(0, 20).join('\n')}\n`,
+      `FAILED: ${outcome.verifier.count} wrong answers, ${errors} errors\n${report.verification.failures.slice(0, 25).join('\n')}\n`,
     );
     return 1;
   }

@@ -18,6 +18,16 @@ export interface QueryPhaseContext {
   readonly consistency: ConsistencyMode;
 }
 
+/** Runs one target call; a throw becomes the answer 'error' (counted, and reported once). */
+async function guarded<T>(ctx: QueryPhaseContext, fallback: T, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    ctx.verifier.noteError(ctx.target.name, e);
+    return fallback;
+  }
+}
+
 export const checkKey = (c: CheckCase) =>
   `check ${c.resource.type}:${c.resource.id}#${c.permission}@${c.subject.type}:${c.subject.id}${c.subject.relation === '...' ? '' : `#${c.subject.relation}`}`;
 
@@ -70,7 +80,8 @@ export async function runChecksSequential(
   opts: { limit?: number; warmup?: number } = {},
 ): Promise<PhaseResult> {
   const checks = ctx.workload.checks.slice(0, opts.limit ?? ctx.workload.checks.length);
-  for (const c of checks.slice(0, opts.warmup ?? 200)) await ctx.target.check(c, ctx.consistency);
+  for (const c of checks.slice(0, opts.warmup ?? 200))
+    await guarded(ctx, 'error', () => ctx.target.check(c, ctx.consistency));
   const recorder = new Recorder();
   let errors = 0;
   let mismatches = 0;
@@ -82,7 +93,7 @@ export async function runChecksSequential(
   const t0 = now();
   for (const c of checks) {
     const s = now();
-    const a = await ctx.target.check(c, ctx.consistency);
+    const a = await guarded(ctx, 'error' as const, () => ctx.target.check(c, ctx.consistency));
     recorder.record(now() - s);
     if (a === 'error') errors++;
     if (!ctx.verifier.record(ctx.target.system, checkKey(c), a, c.expected)) mismatches++;
@@ -121,7 +132,7 @@ export async function runChecksConcurrent(
       while (now() < deadline) {
         const c = checks[next++ % checks.length]!;
         const s = now();
-        const a = await ctx.target.check(c, ctx.consistency);
+        const a = await guarded(ctx, 'error' as const, () => ctx.target.check(c, ctx.consistency));
         recorder.record(now() - s);
         if (a === 'error') errors++;
         if (a !== c.expected) {
@@ -160,7 +171,9 @@ export async function runBulkChecks(
   for (let i = 0; i < checks.length; i += opts.batch) {
     const batch = checks.slice(i, i + opts.batch);
     const s = now();
-    const answers = await ctx.target.bulkCheck(batch, ctx.consistency);
+    const answers = await guarded(ctx, [] as string[], () =>
+      ctx.target.bulkCheck(batch, ctx.consistency),
+    );
     recorder.record(now() - s);
     batch.forEach((c, k) => {
       const a = answers[k] ?? 'error';
@@ -223,7 +236,8 @@ export async function runLookups(
               );
       } catch (e) {
         errors++;
-        found = [`error: ${String(e).slice(0, 100)}`];
+        ctx.verifier.noteError(ctx.target.name, e);
+        found = ['error'];
       }
       recorder.record(now() - s);
       results += found.length;
@@ -269,8 +283,9 @@ export async function runExpand(
       const s = now();
       try {
         nodes += await ctx.target.expand(l.resource, l.permission, ctx.consistency);
-      } catch {
+      } catch (e) {
         errors++;
+        ctx.verifier.noteError(ctx.target.name, e);
       }
       recorder.record(now() - s);
     }

@@ -68,6 +68,14 @@ export class Verifier {
     return false;
   }
 
+  /** Keeps the first few distinct error messages per target, for the report. */
+  noteError(target: string, e: unknown): void {
+    const text = `${target}: error ${e instanceof Error ? e.message : String(e)}`.slice(0, 300);
+    if (this.errors.length < 20 && !this.errors.includes(text)) this.errors.push(text);
+  }
+
+  readonly errors: string[] = [];
+
   /** Compares the answers of two systems on every query both answered; returns disagreements. */
   crossCheck(a: string, b: string): { compared: number; differing: number } {
     const ma = this.answers.get(a);

@@ -1,11 +1,26 @@
 /**
- * `agents`: users delegate agent sessions; a session runs in one workflow and may be revoked there.
- * A session may edit a document of a workflow only when its delegator owns that workflow and the
- * session is not revoked: `agent = (session & owner->delegated) - revoked`, then
- * `document.edit = owner + editor + workflow->agent`. Answers come from the generator's arrays.
+ * `agents`: AI agent sessions acting for people, under the real `schema/agents.zed`. On top of the
+ * docs graph (users, nested groups, folders, documents), users delegate agent sessions (expiring
+ * delegations), sessions run in workflows, documents link workflows, some sessions spawn
+ * sub-agents, and some delegations were revoked (the session still runs, but no user backs it).
+ * A session may edit a document only through a linked workflow it runs in AND while its
+ * delegating user can edit the document (`agent_edit = workflow->running & delegated_edit`);
+ * sub-agents only ever view. Answers come from a reference evaluation of those rules.
  */
-import { createPrng } from '../lib/prng.ts';
+import { readFileSync } from 'node:fs';
+import type { Tuple } from '../../src/model/index.ts';
 import type { Prng } from '../lib/prng.ts';
+import { createPrng } from '../lib/prng.ts';
+import { docsCheckSources } from './docs.ts';
+import {
+  buildDocsWorld,
+  chainGrants,
+  countDocsTuples,
+  type DocsWorld,
+  docAllows,
+  docsTuples,
+  RELS,
+} from './docs-world.ts';
 import type { CheckCandidate } from './support.ts';
 import {
   buildChecks,
@@ -21,223 +36,254 @@ import {
 import {
   DEFAULT_CHECKS,
   DEFAULT_LOOKUPS,
-  targetTuples,
   type GenerateOptions,
   type Size,
+  targetTuples,
   type Workload,
   type WorkloadGenerator,
 } from './types.ts';
 
-export const AGENTS_SCHEMA = `definition user {
-  relation delegated: session
-}
+/** The text of schema/agents.zed. */
+export const AGENTS_SCHEMA = readFileSync(
+  new URL('../../schema/agents.zed', import.meta.url),
+  'utf8',
+);
 
-definition session {}
+/** Every delegation expires at this fixed instant (2100-01-01), far enough to stay live. */
+const EXPIRES_AT = Date.UTC(2100, 0, 1);
 
-definition workflow {
-  relation owner: user
-  relation session: session
-  relation revoked: session
-
-  permission owner_session = owner->delegated
-  permission agent = (session & owner_session) - revoked
-}
-
-definition document {
-  relation workflow: workflow
-  relation owner: user
-  relation editor: user
-
-  permission edit = owner + editor + workflow->agent
-}
-`;
-
-interface World {
-  readonly users: number;
-  readonly workflowOwners: number[][];
-  readonly sessionDelegator: Int32Array;
-  readonly sessionWorkflow: Int32Array;
-  readonly sessionRevoked: Uint8Array;
-  readonly workflowSessions: number[][];
-  readonly docWorkflow: Int32Array;
-  readonly docOwner: Int32Array;
-  /** -1 when the document has no editor. */
-  readonly docEditor: Int32Array;
+interface AgentsWorld {
+  readonly docs: DocsWorld;
+  readonly workflowOwner: Int32Array;
+  readonly docWorkflows: number[][];
   readonly workflowDocs: number[][];
+  /** Per session id: its workflow (primary sessions; -1 for sub-agents). */
+  readonly sessionWorkflow: Int32Array;
+  /** Per session id: delegating user, or -1 (revoked, or a sub-agent). */
+  readonly delegator: Int32Array;
+  /** Per session id: the session that spawned it (sub-agents), else -1. */
+  readonly parent: Int32Array;
+  readonly workflowSessions: number[][];
+  readonly subAgents: number[][];
 }
 
-function buildWorld(target: number, rng: Prng): World {
-  const workflows = Math.max(4, Math.round((target * 0.05) / 1.5));
-  const sessions = Math.max(10, Math.round((target * 0.4) / 2.1));
-  const docs = Math.max(10, Math.round((target * 0.55) / 2.5));
-  const users = Math.max(20, Math.round(target * 0.03));
-  const workflowOwners = Array.from({ length: workflows }, () =>
-    sampleDistinct(rng, users, rng.chance(0.5) ? 2 : 1),
-  );
-  const sessionDelegator = new Int32Array(sessions);
-  const sessionWorkflow = new Int32Array(sessions);
-  const sessionRevoked = new Uint8Array(sessions);
-  const workflowSessions: number[][] = Array.from({ length: workflows }, () => []);
-  for (let s = 0; s < sessions; s++) {
-    const wf = rng.int(workflows);
-    sessionWorkflow[s] = wf;
-    workflowSessions[wf]!.push(s);
-    // Most sessions are delegated by an owner of their workflow; the rest are the near misses.
-    sessionDelegator[s] = rng.chance(0.7) ? rng.pick(workflowOwners[wf]!)! : rng.int(users);
-    sessionRevoked[s] = rng.chance(0.1) ? 1 : 0;
-  }
-  const docWorkflow = new Int32Array(docs);
-  const docOwner = new Int32Array(docs);
-  const docEditor = new Int32Array(docs).fill(-1);
+function buildWorld(target: number, rng: Prng): AgentsWorld {
+  const docs = buildDocsWorld(target, rng, 0.65);
+  const nDocs = docs.docParent.length;
+  const workflows = Math.max(4, Math.round(target * 0.005));
+  const workflowOwner = Int32Array.from({ length: workflows }, () => rng.int(docs.users));
+  const docWorkflows: number[][] = [];
   const workflowDocs: number[][] = Array.from({ length: workflows }, () => []);
-  for (let d = 0; d < docs; d++) {
-    const wf = rng.int(workflows);
-    docWorkflow[d] = wf;
-    workflowDocs[wf]!.push(d);
-    docOwner[d] = rng.int(users);
-    if (rng.chance(0.5)) {
-      const e = rng.int(users);
-      if (e !== docOwner[d]) docEditor[d] = e;
+  for (let d = 0; d < nDocs; d++) {
+    const ws: number[] = [];
+    if (rng.chance(0.5)) ws.push(rng.int(workflows));
+    if (ws.length > 0 && rng.chance(0.1)) {
+      const w2 = rng.int(workflows);
+      if (w2 !== ws[0]) ws.push(w2);
     }
+    for (const w of ws) workflowDocs[w]!.push(d);
+    docWorkflows.push(ws);
+  }
+  const linked = docWorkflows.flatMap((ws, d) => (ws.length > 0 ? [d] : []));
+  const primaries = Math.max(10, Math.round(target * 0.08));
+  const sessionWorkflow: number[] = [];
+  const delegator: number[] = [];
+  const parent: number[] = [];
+  const workflowSessions: number[][] = Array.from({ length: workflows }, () => []);
+  const subAgents: number[][] = [];
+  const newSession = (w: number, u: number, p: number) => {
+    sessionWorkflow.push(w);
+    delegator.push(u);
+    parent.push(p);
+    subAgents.push([]);
+    return sessionWorkflow.length - 1;
+  };
+  for (let k = 0; k < primaries; k++) {
+    // Start from a linked document so most sessions can do something; the delegator is an
+    // editor (most), a viewer, or anyone.
+    const d = rng.pick(linked) ?? rng.int(nDocs);
+    const w = rng.pick(docWorkflows[d]!) ?? rng.int(workflows);
+    const r = rng.next();
+    const pool = chainGrants(docs, d, r < 0.6 ? RELS.edit : RELS.view);
+    const g = r < 0.85 ? rng.pick(pool) : undefined;
+    const u = g ? (g.group ? docs.groups.randomMember(g.id, rng) : g.id) : undefined;
+    const revoked = rng.chance(0.08);
+    const s = newSession(w, revoked ? -1 : (u ?? rng.int(docs.users)), -1);
+    workflowSessions[w]!.push(s);
+    if (rng.chance(0.2)) subAgents[s]!.push(newSession(-1, -1, s));
   }
   return {
-    users,
-    workflowOwners,
-    sessionDelegator,
-    sessionWorkflow,
-    sessionRevoked,
-    workflowSessions,
-    docWorkflow,
-    docOwner,
-    docEditor,
+    docs,
+    workflowOwner,
+    docWorkflows,
     workflowDocs,
+    sessionWorkflow: Int32Array.from(sessionWorkflow),
+    delegator: Int32Array.from(delegator),
+    parent: Int32Array.from(parent),
+    workflowSessions,
+    subAgents,
   };
 }
 
-/** Reference: may session s act in workflow wf (delegated by an owner, not revoked)? */
-function sessionTrusted(w: World, s: number): boolean {
-  const wf = w.sessionWorkflow[s]!;
-  return w.sessionRevoked[s] === 0 && w.workflowOwners[wf]!.includes(w.sessionDelegator[s]!);
+function* agentTuples(w: AgentsWorld): Generator<Tuple> {
+  yield* docsTuples(w.docs);
+  const expiring = (t: Tuple): Tuple => ({ ...t, expiresAt: EXPIRES_AT });
+  for (let k = 0; k < w.workflowOwner.length; k++)
+    yield tuple('workflow', `w${k}`, 'owner', 'user', `u${w.workflowOwner[k]}`);
+  for (let d = 0; d < w.docWorkflows.length; d++)
+    for (const k of w.docWorkflows[d]!)
+      yield tuple('document', `d${d}`, 'workflow', 'workflow', `w${k}`);
+  for (let s = 0; s < w.sessionWorkflow.length; s++) {
+    const k = w.sessionWorkflow[s]!;
+    if (k >= 0) {
+      yield tuple('agent_session', `s${s}`, 'workflow', 'workflow', `w${k}`);
+      yield expiring(tuple('workflow', `w${k}`, 'session', 'agent_session', `s${s}`));
+    }
+    const u = w.delegator[s]!;
+    if (u >= 0) yield expiring(tuple('user', `u${u}`, 'delegate', 'agent_session', `s${s}`));
+    for (const t of w.subAgents[s]!)
+      yield expiring(tuple('agent_session', `s${s}`, 'sub_agent', 'agent_session', `s${t}`));
+  }
 }
 
-function allows(w: World, d: number, subject: { type: string; id: string }): boolean {
-  const n = Number(subject.id.slice(1));
-  if (subject.type === 'user') return w.docOwner[d] === n || w.docEditor[d] === n;
-  return w.sessionWorkflow[n] === w.docWorkflow[d] && sessionTrusted(w, n);
+/** Workflows session s runs in: its own (`session`), or its parent's (`session->sub_agent`). */
+function runningIn(w: AgentsWorld, s: number): number {
+  const p = w.parent[s]!;
+  return p >= 0 ? w.sessionWorkflow[p]! : w.sessionWorkflow[s]!;
+}
+
+/** Reference answer for a session subject on `document:d` (edit, view or read). */
+function sessionAllows(w: AgentsWorld, d: number, perm: string, s: number): boolean {
+  if (!w.docWorkflows[d]!.includes(runningIn(w, s))) return false;
+  const p = w.parent[s]!;
+  if (perm === 'edit') {
+    // delegated_edit uses `agent` (direct delegations only): sub-agents never edit.
+    const u = w.delegator[s]!;
+    return p < 0 && u >= 0 && docAllows(w.docs, d, 'edit', u);
+  }
+  // view and read: delegated_view uses `agent_or_sub`; sessions are never banned (users are).
+  const u = p >= 0 ? w.delegator[p]! : w.delegator[s]!;
+  return u >= 0 && docAllows(w.docs, d, 'view', u);
+}
+
+function allows(w: AgentsWorld, c: CheckCandidate): boolean {
+  const d = Number(c.resource.id.slice(1));
+  const n = Number(c.subject.id.slice(1));
+  return c.subject.type === 'user'
+    ? docAllows(w.docs, d, c.permission, n)
+    : sessionAllows(w, d, c.permission, n);
 }
 
 function generate(size: Size, seed: number, options: GenerateOptions = {}): Workload {
   const rng = createPrng(seed);
   const w = buildWorld(targetTuples(size), rng.fork(1));
-  const docs = w.docWorkflow.length;
   const sessions = w.sessionWorkflow.length;
-  const edit = (d: number, type: string, id: string, label: string): CheckCandidate => ({
+  const check = (d: number, perm: string, s: number, label: string): CheckCandidate => ({
     resource: obj('document', `d${d}`),
-    permission: 'edit',
-    subject: subj(type, id),
+    permission: perm,
+    subject: subj('agent_session', `s${s}`),
     label,
   });
-  const sessionOn = (d: number, r: Prng, label: string) => {
-    const s = r.pick(w.workflowSessions[w.docWorkflow[d]!]!);
-    return s === undefined ? undefined : edit(d, 'session', `s${s}`, label);
-  };
+  const agentPerm = (r: Prng) => r.pick(['edit', 'edit', 'view', 'read'])!;
+  const linkedDoc = (s: number, r: Prng) => r.pick(w.workflowDocs[runningIn(w, s)] ?? []);
   const checks = buildChecks({
     count: options.checks ?? DEFAULT_CHECKS,
     rng: rng.fork(2),
     sources: [
-      // Sessions of the document's own workflow: allowed unless revoked or not owner-delegated.
-      { weight: 5, make: (r) => sessionOn(r.int(docs), r, 'session-in-workflow') },
+      ...docsCheckSources(w.docs, ['read', 'read', 'view', 'edit']).map((s) => ({
+        ...s,
+        weight: s.weight * 0.4,
+      })),
       {
-        // Near miss: a trusted session of another workflow.
-        weight: 2,
-        make: (r) =>
-          edit(r.int(docs), 'session', `s${r.int(sessions)}`, 'near-miss:other-workflow'),
-      },
-      {
-        weight: 2,
+        // A session on a document linked to its workflow: allowed when its delegator has access.
+        weight: 6,
         make: (r) => {
-          const d = r.int(docs);
-          const u = r.chance(0.5) || w.docEditor[d]! < 0 ? w.docOwner[d]! : w.docEditor[d]!;
-          return edit(d, 'user', `u${u}`, 'user-direct');
+          const s = r.int(sessions);
+          const d = linkedDoc(s, r);
+          const kind =
+            w.parent[s]! >= 0 ? 'sub-agent' : w.delegator[s]! < 0 ? 'near-miss:revoked' : 'session';
+          return d === undefined ? undefined : check(d, agentPerm(r), s, kind);
         },
       },
       {
-        // Near miss: the workflow owner is not a document editor (only its sessions are agents).
-        weight: 1,
+        // Near miss: a document the delegator can reach but not linked to the session's workflow.
+        weight: 2,
         make: (r) => {
-          const d = r.int(docs);
-          const u = r.pick(w.workflowOwners[w.docWorkflow[d]!]!)!;
-          return edit(d, 'user', `u${u}`, 'near-miss:workflow-owner');
+          const s = r.int(sessions);
+          const d = linkedDoc(s, r);
+          const f = d === undefined ? -1 : w.docs.docParent[d]!;
+          const sibling = f >= 0 ? r.pick(w.docs.folderDocs[f]!) : undefined;
+          return sibling === undefined
+            ? undefined
+            : check(sibling, agentPerm(r), s, 'near-miss:unlinked');
         },
       },
     ],
-    evaluate: (c) => allows(w, Number(c.resource.id.slice(1)), c.subject),
+    evaluate: (c) => allows(w, c),
   });
   const lookups = options.lookups ?? DEFAULT_LOOKUPS;
   const lrng = rng.fork(3);
+  const lperm = (i: number) => (i % 2 === 0 ? 'edit' : 'view');
   const lookupResources = collectLookups(
     sampleDistinct(lrng, sessions, lookups * 4),
     lookups,
-    (s) => ({
+    (s, i) => ({
       resourceType: 'document',
-      permission: 'edit',
-      subject: subj('session', `s${s}`),
-      expected: sessionTrusted(w, s) ? idList('d', w.workflowDocs[w.sessionWorkflow[s]!]!) : [],
+      permission: lperm(i),
+      subject: subj('agent_session', `s${s}`),
+      expected: idList(
+        'd',
+        (w.workflowDocs[runningIn(w, s)] ?? []).filter((d) => sessionAllows(w, d, lperm(i), s)),
+      ),
     }),
   );
-  const lookupSubjects = collectLookups(sampleDistinct(lrng, docs, lookups * 2), lookups, (d) => ({
-    resource: obj('document', `d${d}`),
-    permission: 'edit',
-    subjectType: 'session',
-    expected: idList(
-      's',
-      w.workflowSessions[w.docWorkflow[d]!]!.filter((s) => sessionTrusted(w, s)),
-    ),
-  }));
-  let tupleCount = 0;
-  for (const t of stream(() => tuplesOf(w))) tupleCount += t ? 1 : 0;
+  const linked = w.docWorkflows.flatMap((ws, d) => (ws.length > 0 ? [d] : []));
+  const lookupSubjects = collectLookups(
+    lrng.shuffle([...linked]).slice(0, lookups * 4),
+    lookups,
+    (d, i) => {
+      const found = new Set<number>();
+      for (const k of w.docWorkflows[d]!)
+        for (const s of w.workflowSessions[k]!)
+          for (const x of [s, ...w.subAgents[s]!])
+            if (sessionAllows(w, d, lperm(i), x)) found.add(x);
+      return {
+        resource: obj('document', `d${d}`),
+        permission: lperm(i),
+        subjectType: 'agent_session',
+        expected: idList('s', found),
+      };
+    },
+  );
+  let extra = 0;
+  for (const t of stream(() => agentTuples(w))) extra += t ? 1 : 0;
   return {
     name: 'agents',
     size,
     seed,
     schemaText: AGENTS_SCHEMA,
-    tupleCount,
-    tuples: stream(() => tuplesOf(w)),
+    tupleCount: extra,
+    tuples: stream(() => agentTuples(w)),
     checks,
     lookupResources,
     lookupSubjects,
     facts: {
-      users: w.users,
-      workflows: w.workflowOwners.length,
+      users: w.docs.users,
+      documents: w.docs.docParent.length,
+      docsTuples: countDocsTuples(w.docs),
+      workflows: w.workflowOwner.length,
       sessions,
-      documents: docs,
+      subAgents: w.parent.filter((p) => p >= 0).length,
+      revoked: w.delegator.filter((u, s) => u < 0 && w.parent[s]! < 0).length,
       meanLookupResources: mean(lookupResources.map((l) => l.expected.length)),
     },
   };
-}
-
-function* tuplesOf(w: World) {
-  for (let wf = 0; wf < w.workflowOwners.length; wf++)
-    for (const u of w.workflowOwners[wf]!)
-      yield tuple('workflow', `w${wf}`, 'owner', 'user', `u${u}`);
-  for (let s = 0; s < w.sessionWorkflow.length; s++) {
-    const wf = `w${w.sessionWorkflow[s]}`;
-    yield tuple('user', `u${w.sessionDelegator[s]}`, 'delegated', 'session', `s${s}`);
-    yield tuple('workflow', wf, 'session', 'session', `s${s}`);
-    if (w.sessionRevoked[s]) yield tuple('workflow', wf, 'revoked', 'session', `s${s}`);
-  }
-  for (let d = 0; d < w.docWorkflow.length; d++) {
-    yield tuple('document', `d${d}`, 'workflow', 'workflow', `w${w.docWorkflow[d]}`);
-    yield tuple('document', `d${d}`, 'owner', 'user', `u${w.docOwner[d]}`);
-    if (w.docEditor[d]! >= 0)
-      yield tuple('document', `d${d}`, 'editor', 'user', `u${w.docEditor[d]}`);
-  }
 }
 
 /** The `agents` workload generator. */
 export const agentsWorkload: WorkloadGenerator = {
   name: 'agents',
   description:
-    'users delegate agent sessions in workflows; sessions edit documents only when their delegator owns the workflow and they are not revoked',
+    'agent sessions delegated by users, running in workflows linked to documents, some revoked, some sub-agents (schema/agents.zed)',
   generate,
 };

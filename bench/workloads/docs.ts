@@ -52,7 +52,7 @@ const chainRels = (perm: string) =>
   perm === 'edit' || perm === 'delete' ? RELS.edit : perm === 'share' ? RELS.admin : RELS.view;
 
 /** Check candidates over a docs world: hits through every path, and near misses. */
-export function docsCheckSources(w: DocsWorld): CheckSource[] {
+export function docsCheckSources(w: DocsWorld, perms: readonly string[] = PERMS): CheckSource[] {
   const docs = w.docParent.length;
   const check = (d: number, permission: string, u: number, label: string): CheckCandidate => ({
     resource: obj('document', `d${d}`),
@@ -67,7 +67,7 @@ export function docsCheckSources(w: DocsWorld): CheckSource[] {
       weight: 5,
       make: (rng) => {
         const d = rng.int(docs);
-        const perm = rng.pick(PERMS)!;
+        const perm = rng.pick(perms)!;
         const x = rng.pick(chainGrants(w, d, chainRels(perm)));
         const u = x && userFrom(x, rng);
         return u === undefined ? undefined : check(d, perm, u, x!.group ? 'via-group' : 'direct');
@@ -92,7 +92,7 @@ export function docsCheckSources(w: DocsWorld): CheckSource[] {
         const d = rng.int(docs);
         const x = rng.pick(chainGrants(w, d, RELS.view).filter((g) => g.rel === 'viewer'));
         const u = x && userFrom(x, rng);
-        const perm = rng.pick(['edit', 'delete', 'share'])!;
+        const perm = rng.pick(perms.includes('share') ? ['edit', 'delete', 'share'] : ['edit'])!;
         return u === undefined ? undefined : check(d, perm, u, 'near-miss:viewer-escalates');
       },
     },
@@ -106,12 +106,12 @@ export function docsCheckSources(w: DocsWorld): CheckSource[] {
         if (sibling === undefined || sibling === d) return undefined;
         const x = rng.pick(w.docGrants[sibling]!);
         const u = x && userFrom(x, rng);
-        return u === undefined ? undefined : check(d, rng.pick(PERMS)!, u, 'near-miss:sibling');
+        return u === undefined ? undefined : check(d, rng.pick(perms)!, u, 'near-miss:sibling');
       },
     },
     {
       weight: 1,
-      make: (rng) => check(rng.int(docs), rng.pick(PERMS)!, rng.int(w.users), 'random'),
+      make: (rng) => check(rng.int(docs), rng.pick(perms)!, rng.int(w.users), 'random'),
     },
   ];
 }
