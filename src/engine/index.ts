@@ -28,3 +28,4 @@ export type {
   ExpandSubject,
   Permissionship,
 } from './types.ts';
+export * from './lookup/index.ts';

@@ -14,8 +14,6 @@ export { permissionsOf } from './permissions-of.ts';
 export { schemaGraph } from './schema-graph.ts';
 export type { SchemaGraph } from './schema-graph.ts';
 export type {
-  CheckRequest,
-  CheckResult,
   ExcludedSubject,
   LookupContext,
   LookupEngine,

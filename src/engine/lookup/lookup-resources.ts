@@ -4,7 +4,8 @@
  * union path are allowed outright, the rest are confirmed with the check engine in id order, so every
  * answer agrees with check (the cross-API law) including intersections, exclusions, `.all` and caveats.
  */
-import { isOutOfTime, Budget, mapLimit } from './budget.ts';
+import { Budget, isOutOfTime, OutOfTime } from './budget.ts';
+import { confirmAll } from './confirm.ts';
 import { encodeCursor, mustDecodeCursor } from './cursor.ts';
 import { reverseReach } from './reverse-walk.ts';
 import { schemaGraph } from './schema-graph.ts';
@@ -18,8 +19,6 @@ import type {
 } from './types.ts';
 import { assertNode, assertSubject, mustDefinition, normaliseLimit } from './validate.ts';
 
-/** How many checks of one window run at once (the engine shares one snapshot and cache). */
-const CHECK_CONCURRENCY = 16;
 const MIN_WINDOW = 16;
 const MAX_WINDOW = 512;
 
@@ -135,7 +134,7 @@ async function* pages(
   return {};
 }
 
-/** Checks candidates; maps each id to its result, or undefined when denied. */
+/** Checks candidates; maps each id to its result (undefined when denied). Throws OutOfTime. */
 async function confirm(
   engine: LookupEngine,
   ctx: LookupContext,
@@ -143,17 +142,20 @@ async function confirm(
   ids: readonly string[],
 ): Promise<Map<string, LookupResult | undefined>> {
   const out = new Map<string, LookupResult | undefined>();
-  const results = await mapLimit(ids, CHECK_CONCURRENCY, (id) =>
-    engine.check(ctx, {
+  const results = await confirmAll(
+    engine,
+    ctx,
+    ids.map((id) => ({
       resource: { type: req.resourceType, id },
       permission: req.permission,
       subject: req.subject,
       ...(req.context ? { context: req.context } : {}),
-    }),
+    })),
   );
-  ids.forEach((id, i) => {
+  for (const [i, id] of ids.entries()) {
     const r = results[i];
-    if (!r || r.permissionship === 'denied') out.set(id, undefined);
+    if (r === undefined) throw new OutOfTime();
+    if (r.permissionship === 'denied') out.set(id, undefined);
     else if (r.permissionship === 'allowed')
       out.set(id, { resourceId: id, permissionship: 'allowed' });
     else
@@ -162,7 +164,7 @@ async function confirm(
         permissionship: 'conditional',
         missingParams: [...(r.missingParams ?? [])],
       });
-  });
+  }
   return out;
 }
 

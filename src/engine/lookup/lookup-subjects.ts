@@ -6,7 +6,8 @@
  * are the met ids that fare worse than it.
  */
 import { ELLIPSIS } from '../../model/index.ts';
-import { Budget, isOutOfTime, mapLimit } from './budget.ts';
+import { Budget, isOutOfTime } from './budget.ts';
+import { confirmAll } from './confirm.ts';
 import { forwardCollect, type FoundSubjects } from './forward-walk.ts';
 import { compareIds } from './lookup-resources.ts';
 import { EXACT, schemaGraph } from './schema-graph.ts';
@@ -21,7 +22,6 @@ import type {
 } from './types.ts';
 import { assertNode, mustDefinition, normaliseLimit } from './validate.ts';
 
-const CHECK_CONCURRENCY = 16;
 const RANK = { denied: 0, conditional: 1, allowed: 2 } as const;
 
 /** Collects the subjects, sorted by id ("*" first), cut to `limit` with `truncated: limit` when cut. */
@@ -71,23 +71,18 @@ export async function lookupSubjects(
     subjects.push({ subjectId: '*', permissionship: 'allowed' });
     for (const id of concrete) subjects.push({ subjectId: id, permissionship: 'allowed' });
   } else {
-    const check = async (id: string): Promise<CheckResult | undefined> => {
-      if (budget.expired()) return undefined;
-      try {
-        return await engine.check(ctx, {
-          resource: req.resource,
-          permission: req.permission,
-          subject: { type: req.subjectType, id, relation: subjectRelation },
-          ...(req.context ? { context: req.context } : {}),
-        });
-      } catch (err) {
-        if (isOutOfTime(err)) return undefined;
-        throw err;
-      }
-    };
+    const request = (id: string) => ({
+      resource: req.resource,
+      permission: req.permission,
+      subject: { type: req.subjectType, id, relation: subjectRelation },
+      ...(req.context ? { context: req.context } : {}),
+    });
     const results = new Map<string, CheckResult | undefined>();
     const toCheck = concrete.filter((id) => found.get(id) !== EXACT);
-    const checked = await mapLimit(toCheck, CHECK_CONCURRENCY, check);
+    // The wildcard's own answer rides in the same batch: an id the walk never met.
+    const unmet = wildcard === undefined ? undefined : unmetId(found);
+    const asked = unmet === undefined ? toCheck : [...toCheck, unmet];
+    const checked = budget.expired() ? [] : await confirmAll(engine, ctx, asked.map(request));
     for (const [i, id] of toCheck.entries()) results.set(id, checked[i]);
     for (const id of concrete) {
       if (found.get(id) === EXACT) results.set(id, { permissionship: 'allowed' });
@@ -95,8 +90,8 @@ export async function lookupSubjects(
       if (r === undefined) timedOut = true;
       else if (r.permissionship !== 'denied') subjects.push(toSubject(id, r));
     }
-    if (wildcard !== undefined) {
-      const w = await check(unmetId(found));
+    if (unmet !== undefined) {
+      const w = checked[toCheck.length];
       // Without every exclusion decided, a wildcard would over-grant: leave it out and say so.
       if (w === undefined || timedOut) timedOut = true;
       else if (w.permissionship !== 'denied') {

@@ -4,45 +4,29 @@
  * of `check`, not on how it is built; `createEngine(...)` satisfies it.
  */
 import type { ObjectRef, SubjectRef } from '../../model/index.ts';
-import type { SchemaIR } from '../../schema/ir.ts';
-import type { SnapshotReader } from '../../store/types.ts';
+import type { BulkCheckItem, CheckRequest, CheckResult, EvalContext } from '../types.ts';
+
+export type { CheckRequest, CheckResult };
 
 /** Caveat context supplied with a request (JSON values; stored tuple context wins on conflicts). */
 export type RequestContext = Readonly<Record<string, unknown>>;
 
 /**
- * Everything a query evaluates against: one snapshot, its schema, and the request's time budget.
- * `deadline` is an epoch-ms instant; `signal` aborts (client gone). Both end a lookup early with an
- * explicit `truncated: { reason: 'deadline' }`, never silently.
+ * Everything a query evaluates against: one snapshot, its schema, and the request's time budget (the
+ * engine's `EvalContext`). `deadline` (epoch ms) and `signal` end a lookup early with an explicit
+ * `truncated: { reason: 'deadline' }`, never silently.
  */
-export interface LookupContext {
-  readonly reader: SnapshotReader;
-  readonly schema: SchemaIR;
-  readonly signal?: AbortSignal;
-  readonly deadline?: number;
-}
-
-/** The outcome of one check: `conditional` lists the caveat parameters that would decide it. */
-export interface CheckResult {
-  readonly permissionship: 'allowed' | 'denied' | 'conditional';
-  readonly missingParams?: readonly string[];
-}
-
-/** One check as the engine takes it. `permission` may name a relation or a permission. */
-export interface CheckRequest {
-  readonly resource: ObjectRef;
-  readonly permission: string;
-  readonly subject: SubjectRef;
-  readonly context?: RequestContext;
-}
+export type LookupContext = EvalContext;
 
 /**
- * The part of the check engine lookups rely on. Contract: `check` answers at `ctx.reader`'s snapshot
- * with SpiceDB semantics (identity rule, wildcards, caveats, expiration); a lookup confirms every
- * candidate it cannot prove by a plain union path with it, so lookups agree with check by construction.
+ * The part of the check engine lookups rely on (`createEngine()` satisfies it). Contract: `check`
+ * answers at `ctx.reader`'s snapshot with SpiceDB semantics (identity rule, wildcards, caveats,
+ * expiration); a lookup confirms every candidate that a plain union path cannot prove with it, so
+ * lookups agree with check by construction. `bulkCheck`, when present, is used for those batches.
  */
 export interface LookupEngine {
-  check(ctx: LookupContext, req: CheckRequest): Promise<CheckResult>;
+  check(ctx: EvalContext, req: CheckRequest): Promise<CheckResult>;
+  bulkCheck?(ctx: EvalContext, reqs: readonly CheckRequest[]): Promise<BulkCheckItem[]>;
 }
 
 /** One resource found by lookupResources. */

@@ -9,7 +9,6 @@
 import { expect } from 'vitest';
 import { ELLIPSIS, type SubjectRef } from '../../../src/model/index.ts';
 import {
-  type CheckResult,
   type LookupContext,
   type LookupEngine,
   type LookupResult,
@@ -20,7 +19,9 @@ import {
 } from '../../../src/engine/lookup/index.ts';
 import type { World } from './generate.ts';
 
-function norm(r: CheckResult | undefined): string {
+function norm(
+  r: { permissionship: string; missingParams?: readonly string[] } | undefined,
+): string {
   if (!r || r.permissionship === 'denied') return 'denied';
   if (r.permissionship === 'allowed') return 'allowed';
   return `conditional[${[...(r.missingParams ?? [])].sort().join(',')}]`;

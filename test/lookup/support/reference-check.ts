@@ -14,12 +14,8 @@ import {
 } from '../../../src/model/index.ts';
 import type { ExprIR, SchemaIR } from '../../../src/schema/ir.ts';
 import type { SnapshotReader } from '../../../src/store/types.ts';
-import type {
-  CheckRequest,
-  CheckResult,
-  LookupContext,
-  LookupEngine,
-} from '../../../src/engine/lookup/index.ts';
+import type { CheckRequest, CheckResult } from '../../../src/engine/index.ts';
+import type { LookupContext, LookupEngine } from '../../../src/engine/lookup/index.ts';
 
 type Tri = { v: 'T' | 'F' | 'C'; missing: string[] };
 const T: Tri = { v: 'T', missing: [] };

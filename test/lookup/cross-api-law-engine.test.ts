@@ -1,0 +1,27 @@
+/**
+ * The cross-API laws against the real check engine (cache on and off): lookups must agree with
+ * `createEngine().check` on generated schemas and data, caveats evaluated by the engine's CEL.
+ */
+import { fc, test } from '@fast-check/vitest';
+import { describe } from 'vitest';
+import { createEngine } from '../../src/engine/index.ts';
+import { arrayReader } from './support/array-reader.ts';
+import { CONTEXTS, generateWorld } from './support/generate.ts';
+import { assertLaws } from './support/laws.ts';
+
+describe.each([
+  ['cache on', () => createEngine()],
+  ['cache off', () => createEngine({ cache: false })],
+])('cross-API law (engine, %s)', (_name, makeEngine) => {
+  const engine = makeEngine();
+  test.prop([fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.constantFrom(...CONTEXTS)], {
+    numRuns: 30,
+  })(
+    'lookupResources, lookupSubjects and permissionsOf agree with check',
+    async (seed, context) => {
+      const world = generateWorld(seed);
+      const ctx = { reader: arrayReader(world.tuples, world.now), schema: world.schema };
+      await assertLaws(engine, ctx, world, context);
+    },
+  );
+});
