@@ -4,7 +4,7 @@
  * `...@user:tom[some_caveat:{"k":1}][expiration:2026-12-01T00:00:00Z]`.
  */
 import { AppError } from '../errors.ts';
-import { ELLIPSIS, type ObjectRef, type SubjectRef, type Tuple } from './refs.ts';
+import { ELLIPSIS, type ObjectRef, type SubjectRef, type Tuple, WILDCARD } from './refs.ts';
 
 /** Definition and caveat names: optional `prefix/` segments, then a 3..64-char lower snake name. */
 export const TYPE_NAME = /^(?:[a-z][a-z0-9_]{1,61}[a-z0-9]\/)*[a-z][a-z0-9_]{1,62}[a-z0-9]$/;
@@ -53,6 +53,8 @@ export function parseTuple(text: string): Tuple {
     relation: g.rel as string,
     subject: { type: g.st as string, id: g.si as string, relation: g.sr ?? ELLIPSIS },
   };
+  if (g.si === WILDCARD && g.sr !== undefined && g.sr !== ELLIPSIS)
+    throw invalid(text, 'a wildcard subject cannot have a subject relation');
   if (g.cav) {
     if (g.ctx === undefined) tuple.caveat = { name: g.cav };
     else {
@@ -64,7 +66,11 @@ export function parseTuple(text: string): Tuple {
       }
       if (context === null || typeof context !== 'object' || Array.isArray(context))
         throw invalid(text, 'caveat context must be a JSON object');
-      tuple.caveat = { name: g.cav, context: context as Record<string, unknown> };
+      // An empty context is no context: both print as `[name]`, so parse(format(t)) stays t.
+      tuple.caveat =
+        Object.keys(context).length === 0
+          ? { name: g.cav }
+          : { name: g.cav, context: context as Record<string, unknown> };
     }
   }
   if (g.exp) tuple.expiresAt = parseTimestamp(g.exp, text);
@@ -116,5 +122,7 @@ export function parseObject(text: string): ObjectRef {
 export function parseSubject(text: string): SubjectRef {
   const g = SUBJECT_RE.exec(text.trim())?.groups;
   if (!g) throw invalid(text, 'expected a subject type:id[#relation]');
+  if (g.i === WILDCARD && g.r !== undefined && g.r !== ELLIPSIS)
+    throw invalid(text, 'a wildcard subject cannot have a subject relation');
   return { type: g.t as string, id: g.i as string, relation: g.r ?? ELLIPSIS };
 }
