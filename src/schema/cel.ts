@@ -104,8 +104,14 @@ export function checkCelExpression(
       ];
   } catch (e) {
     if (!(e instanceof CelCheckError)) throw e;
-    const offset = e.at ? (positions[String(e.at.id)] ?? 0) : 0;
-    return [{ code: 'cel_type_error', message: e.message, offset, length: e.length }];
+    let offset = e.at ? (positions[String(e.at.id)] ?? 0) : 0;
+    let length = e.length;
+    // Operator calls are positioned at the whitespace before the operator: point at the operator.
+    if (e.at?.exprKind.case === 'callExpr' && /^\s/.test(expression[offset] ?? '')) {
+      while (/\s/.test(expression[offset] ?? '')) offset++;
+      length = Math.max(1, /^[=!<>&|+\-*/%?]*/.exec(expression.slice(offset))?.[0].length ?? 1);
+    }
+    return [{ code: 'cel_type_error', message: e.message, offset, length }];
   }
   return [];
 }

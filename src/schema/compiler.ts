@@ -7,6 +7,7 @@ import { invariant } from '../errors.ts';
 import type { Expr, SchemaAST } from './ast.ts';
 import { celTypeText } from './ast.ts';
 import { computeSchemaHash } from './hash.ts';
+import { dedent } from './printer.ts';
 import type {
   AllowedSubjectIR,
   CaveatIR,
@@ -27,8 +28,9 @@ export function compileAst(ast: SchemaAST): SchemaIR {
     else if (item.kind === 'caveat') {
       const params: Record<string, string> = {};
       for (const p of item.params) params[p.name.text] = celTypeText(p.type);
+      // Dedented so re-indenting the body (the formatter does) keeps the schema hash.
       caveats[item.name.text] = withDoc(
-        { name: item.name.text, params, expression: item.expression },
+        { name: item.name.text, params, expression: dedent(item.expression) },
         item.doc,
       );
     } else {

@@ -120,7 +120,7 @@ class Parser {
     ) {
       const c = all[this.commentIdx] as { text: string; span: Span };
       if (lastLine >= 0 && c.span.start.line > lastLine + 1) out.push('');
-      out.push(c.text);
+      out.push(normalizeComment(c.text));
       lastLine = c.span.end.line;
       this.commentIdx++;
     }
@@ -586,6 +586,18 @@ function describe(t: Token): string {
   if (t.kind === 'eof') return 'end of input';
   if (t.kind === 'newline') return 'end of line';
   return `\`${t.text}\``;
+}
+
+/**
+ * Block comments are stored with continuation lines re-indented to one space (` * text`), the
+ * form the printer emits at any nesting depth, so formatting is stable.
+ */
+function normalizeComment(text: string): string {
+  if (!text.includes('\n')) return text;
+  return text
+    .split('\n')
+    .map((l, i) => (i === 0 ? l.trimEnd() : ` ${l.trim()}`))
+    .join('\n');
 }
 
 /** Text of a doc comment without its delimiters and leading `*` gutters. */

@@ -99,7 +99,11 @@ function checkExpr(ctx: CheckContext, def: DefinitionDecl, perm: PermissionDecl,
             'unknown_relation',
             `relation or permission \`${e.name}\` is not defined in \`${def.name.text}\``,
             e.span,
-            didYouMean(e.name, table?.keys() ?? []),
+            // The permission itself is a valid but unhelpful suggestion for a typo.
+            didYouMean(
+              e.name,
+              [...(table?.keys() ?? [])].filter((n) => n !== perm.name.text),
+            ),
           ),
         );
       return;
