@@ -484,4 +484,40 @@ describe('/v1/watch', () => {
     expect(msg.changesThrough.token).toBe(w.body.writtenAt.token);
     expect(msg.optionalTransactionMetadata).toEqual({ actor: 'watcher-test' });
   });
+
+  it('filters changes by relationship filter; filtered-out transactions become checkpoints', async () => {
+    const ctrl = new AbortController();
+    const res = await h.app.request('/v1/watch', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEYS.reader}` },
+      body: JSON.stringify({
+        optionalStartCursor: { token },
+        optionalRelationshipFilters: [{ resourceType: 'document', optionalRelation: 'owner' }],
+      }),
+      signal: ctrl.signal,
+    });
+    await h.json('/v1/relationships/write', touch('group:eng#member@user:zoe'));
+    await h.json(
+      '/v1/relationships/write',
+      touch('document:w2#viewer@user:ann', 'document:w2#owner@user:ann'),
+    );
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const dec = new TextDecoder();
+    let buf = '';
+    const seen: { updates: { relationship: { relation: string } }[]; isCheckpoint?: boolean }[] =
+      [];
+    while (!seen.some((m) => m.updates.length > 0)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      buf += dec.decode(value, { stream: true });
+      const parts = buf.split('\n');
+      buf = parts.pop() ?? '';
+      for (const line of parts) if (line) seen.push(JSON.parse(line).result);
+    }
+    ctrl.abort();
+    await reader.cancel().catch(() => {});
+    expect(seen[0]?.isCheckpoint).toBe(true);
+    const withChanges = seen.find((m) => m.updates.length > 0);
+    expect(withChanges?.updates.map((u) => u.relationship.relation)).toEqual(['owner']);
+  });
 });

@@ -7,6 +7,7 @@ import { AppError } from '../../errors.ts';
 import { type Tuple, formatTuple, parseTuple } from '../../model/index.ts';
 import type { WriteOp } from '../../store/types.ts';
 import { ndjsonResponse, readLines } from '../ndjson.ts';
+import { tupleMatches } from '../tuple-match.ts';
 import { type App, type AppDeps, addRoute } from '../route.ts';
 import { Consistency, Relationship, RelationshipFilter, ZedToken } from '../wire/common.ts';
 import {
@@ -160,7 +161,7 @@ export function addRelationshipRoutes(app: App, deps: AppDeps): void {
         consistency: toConsistency(body.consistency),
         signal: call.signal,
       });
-      const pages = paginate(tuples, limit, filter ? (t) => matchesFilter(t, filter) : undefined);
+      const pages = paginate(tuples, limit, filter ? (t) => tupleMatches(t, filter) : undefined);
       return ndjsonResponse(pages, (page) => ({ relationships: page.map(fromTuple) }), {
         logger: call.logger,
         onEnd: call.done,
@@ -218,7 +219,7 @@ export function addRelationshipRoutes(app: App, deps: AppDeps): void {
         consistency: toConsistency(body.consistency),
         signal: call.signal,
       });
-      const selected = filter ? filterAsync(tuples, (t) => matchesFilter(t, filter)) : tuples;
+      const selected = filter ? filterAsync(tuples, (t) => tupleMatches(t, filter)) : tuples;
       const text = body.format === 'text';
       const res = await ndjsonResponse(selected, (t) => (text ? formatTuple(t) : fromTuple(t)), {
         logger: call.logger,
@@ -286,15 +287,4 @@ async function* paginate<T>(
 
 async function* filterAsync<T>(items: AsyncIterable<T>, keep: (t: T) => boolean) {
   for await (const item of items) if (keep(item)) yield item;
-}
-
-function matchesFilter(t: Tuple, f: ReturnType<typeof toTupleFilter>): boolean {
-  return (
-    t.resource.type === f.resourceType &&
-    (f.resourceId === undefined || t.resource.id === f.resourceId) &&
-    (f.relation === undefined || t.relation === f.relation) &&
-    (f.subjectType === undefined || t.subject.type === f.subjectType) &&
-    (f.subjectId === undefined || t.subject.id === f.subjectId) &&
-    (f.subjectRelation === undefined || t.subject.relation === f.subjectRelation)
-  );
 }

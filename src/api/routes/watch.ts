@@ -6,7 +6,8 @@
 import type { Tuple } from '../../model/index.ts';
 import { ndjsonResponse } from '../ndjson.ts';
 import { type App, type AppDeps, addRoute } from '../route.ts';
-import { fromTuple } from '../wire/convert.ts';
+import { tupleMatches } from '../tuple-match.ts';
+import { fromTuple, toTupleFilter } from '../wire/convert.ts';
 import * as W from '../wire/relationships.ts';
 
 export function addWatchRoutes(app: App, deps: AppDeps, shutdown: AbortSignal): void {
@@ -29,10 +30,10 @@ export function addWatchRoutes(app: App, deps: AppDeps, shutdown: AbortSignal): 
     },
     async (_c, body, call) => {
       const types = new Set(body.optionalObjectTypes ?? []);
-      const filters = body.optionalRelationshipFilters ?? [];
+      const filters = (body.optionalRelationshipFilters ?? []).map(toTupleFilter);
       const keep = (t: Tuple) =>
         (types.size === 0 || types.has(t.resource.type)) &&
-        (filters.length === 0 || filters.some((f) => f.resourceType === t.resource.type));
+        (filters.length === 0 || filters.some((f) => tupleMatches(t, f)));
       const messages = await clove.watch({
         ...(body.optionalStartCursor ? { afterZookie: body.optionalStartCursor.token } : {}),
         signal: AbortSignal.any([call.signal, shutdown]),
@@ -46,11 +47,13 @@ export function addWatchRoutes(app: App, deps: AppDeps, shutdown: AbortSignal): 
               operation: ch.op === 'touch' ? 'OPERATION_TOUCH' : 'OPERATION_DELETE',
               relationship: fromTuple(ch.tuple),
             }));
+          // A transaction whose changes the filters all drop is, for this watcher, a checkpoint.
+          if (m.checkpoint || updates.length === 0)
+            return { updates: [], changesThrough: { token: m.zookie }, isCheckpoint: true };
           return {
             updates,
             changesThrough: { token: m.zookie },
             ...(m.metadata ? { optionalTransactionMetadata: m.metadata } : {}),
-            ...(m.checkpoint ? { isCheckpoint: true } : {}),
           };
         },
         { logger: call.logger, onEnd: call.done, lazy: true },
