@@ -49,6 +49,8 @@ export interface Config {
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /** How long a shutdown waits for in-flight requests before closing connections (ms). */
   readonly shutdownGraceMs: number;
+  /** Apply pending migrations to Postgres on start (PGlite always migrates itself). */
+  readonly autoMigrate: boolean;
 }
 
 /** Flags as parsed by the CLI (strings or undefined); same names as the Config fields. */
@@ -59,6 +61,7 @@ export interface ConfigFlags {
   readonly keys?: string;
   readonly keysFile?: string;
   readonly logLevel?: string;
+  readonly migrate?: boolean;
 }
 
 export const DEFAULT_PORT = 8080;
@@ -81,6 +84,7 @@ const RawConfig = z.object({
   cacheSize: int(0, 10_000_000).default(100_000),
   logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   shutdownGraceMs: int(0, 600_000).default(10_000),
+  autoMigrate: z.enum(['true', 'false', '1', '0']).default('false'),
 });
 
 /**
@@ -88,7 +92,7 @@ const RawConfig = z.object({
  * `CLOVE_STORE`, `CLOVE_KEYS`, `CLOVE_KEYS_FILE`, `CLOVE_LOG_LEVEL`, `CLOVE_BODY_LIMIT_BYTES`,
  * `CLOVE_REQUEST_TIMEOUT_MS`, `CLOVE_MAX_BULK_CHECK_ITEMS`, `CLOVE_MAX_WRITE_OPS`,
  * `CLOVE_MAX_READ_LIMIT`, `CLOVE_QUANTUM_MS`, `CLOVE_MAX_DEPTH`, `CLOVE_CACHE_SIZE`,
- * `CLOVE_SHUTDOWN_GRACE_MS`). Throws `invalid_config` naming every bad setting.
+ * `CLOVE_SHUTDOWN_GRACE_MS`, `CLOVE_AUTO_MIGRATE`). Throws `invalid_config` naming every bad setting.
  */
 export function loadConfig(
   flags: ConfigFlags = {},
@@ -110,6 +114,7 @@ export function loadConfig(
     cacheSize: pick(env.CLOVE_CACHE_SIZE),
     logLevel: pick(flags.logLevel, env.CLOVE_LOG_LEVEL),
     shutdownGraceMs: pick(env.CLOVE_SHUTDOWN_GRACE_MS),
+    autoMigrate: flags.migrate ? 'true' : pick(env.CLOVE_AUTO_MIGRATE),
   });
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
@@ -140,6 +145,7 @@ export function loadConfig(
     cacheSize: c.cacheSize,
     logLevel: c.logLevel,
     shutdownGraceMs: c.shutdownGraceMs,
+    autoMigrate: c.autoMigrate === 'true' || c.autoMigrate === '1',
   };
 }
 

@@ -32,7 +32,7 @@ export async function startServer(
   const t0 = performance.now();
   const { logger } = opts;
   assertSafeBinding(config);
-  const store = await openStore(config.store);
+  const store = await openStore(config.store, config.autoMigrate ? { autoMigrate: true } : {});
   const engine = createEngine({
     maxDepth: config.maxDepth,
     cache: config.cacheSize > 0 ? { maxEntries: config.cacheSize } : false,

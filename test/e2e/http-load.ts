@@ -24,14 +24,24 @@ definition document {
 }
 `;
 
-const server = await startServerProcess(['--store', 'memory'], { CLOVE_KEYS: '', CLOVE_LOG_LEVEL: 'error' });
+const server = await startServerProcess(['--store', 'memory'], {
+  CLOVE_KEYS: '',
+  CLOVE_LOG_LEVEL: 'error',
+});
 const client = createClient({ endpoint: server.url });
 await client.writeSchema(SCHEMA);
 const texts: string[] = [];
-for (let g = 0; g < 20; g++) for (let u = 0; u < 10; u++) texts.push(`group:g${g}#member@user:u${g * 10 + u}`);
-for (let d = 0; d < 500; d++) texts.push(`document:d${d}#viewer@group:g${d % 20}#member`, `document:d${d}#owner@user:u${d % 200}`);
+for (let g = 0; g < 20; g++)
+  for (let u = 0; u < 10; u++) texts.push(`group:g${g}#member@user:u${g * 10 + u}`);
+for (let d = 0; d < 500; d++)
+  texts.push(
+    `document:d${d}#viewer@group:g${d % 20}#member`,
+    `document:d${d}#owner@user:u${d % 200}`,
+  );
 for (let i = 0; i < texts.length; i += 500)
-  await client.writeRelationships({ updates: updates('OPERATION_TOUCH', ...texts.slice(i, i + 500)) });
+  await client.writeRelationships({
+    updates: updates('OPERATION_TOUCH', ...texts.slice(i, i + 500)),
+  });
 
 const agent = new Agent({ keepAlive: true, maxSockets: connections });
 const url = new URL(server.url);
@@ -39,7 +49,16 @@ const url = new URL(server.url);
 function once(method: string, path: string, body?: string): Promise<number> {
   return new Promise((resolve, reject) => {
     const req = request(
-      { host: url.hostname, port: url.port, method, path, agent, headers: body ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) } : {} },
+      {
+        host: url.hostname,
+        port: url.port,
+        method,
+        path,
+        agent,
+        headers: body
+          ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }
+          : {},
+      },
       (res) => {
         res.resume();
         res.on('end', () => resolve(res.statusCode ?? 0));
@@ -68,7 +87,9 @@ async function run(name: string, next: (i: number) => [string, string, string | 
     }),
   );
   const secs = (performance.now() - t0) / 1000;
-  console.log(`${name}: ${Math.round(done / secs)} req/s (${done} ok, ${failed} failed, ${connections} connections, ${secs.toFixed(1)} s)`);
+  console.log(
+    `${name}: ${Math.round(done / secs)} req/s (${done} ok, ${failed} failed, ${connections} connections, ${secs.toFixed(1)} s)`,
+  );
 }
 
 console.log(`server start-up (spawn → /healthz ok): ${server.startupMs} ms`);

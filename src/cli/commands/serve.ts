@@ -9,10 +9,12 @@ import { runCommand, opt } from '../run-command.ts';
 import { EXIT } from '../exit-codes.ts';
 
 const USAGE = `usage: clove serve [--port N] [--host ADDR] [--store memory|DIR|postgres://...]
-                   [--keys id:role:secret,...] [--keys-file FILE] [--log-level LEVEL]
+                   [--keys id:role:secret,...] [--keys-file FILE] [--log-level LEVEL] [--migrate]
 
 Defaults: port 8080 (PORT), host 127.0.0.1 (HOST), store ./.clove (DATABASE_URL).
-Without API keys the server only listens on loopback.
+Without API keys the server only listens on loopback. PGlite directories are created and
+migrated automatically; a Postgres database needs \`clove migrate\` first, or --migrate
+(CLOVE_AUTO_MIGRATE=1) to migrate on start.
 `;
 
 export async function run(args: string[]): Promise<number> {
@@ -26,6 +28,7 @@ export async function run(args: string[]): Promise<number> {
       keys: 'value',
       'keys-file': 'value',
       'log-level': 'value',
+      migrate: 'flag',
     },
     args,
     async (p) => {
@@ -40,6 +43,7 @@ export async function run(args: string[]): Promise<number> {
         keys: opt(p, 'keys'),
         keysFile: opt(p, 'keys-file'),
         logLevel: opt(p, 'log-level'),
+        migrate: p.options.migrate === true ? true : undefined,
       };
       const config = loadConfig(
         Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined)),
