@@ -340,11 +340,14 @@ function createHarness(db: EmbeddedSpiceDB): SpiceDBHarness {
           }),
         ),
       );
-      const out: LookedUpSubject[] = [];
+      // Why merge: SpiceDB streams a subject once per path that reaches it (duplicates seen in
+      // practice). Duplicates are unions: allowed beats conditional, and a wildcard reached twice
+      // excludes only what both paths exclude.
+      const byId = new Map<string, LookedUpSubject>();
       for (const r of resps) {
         const s = r.subject;
         if (!s) continue;
-        out.push({
+        const next: LookedUpSubject = {
           subjectId: s.subjectObjectId,
           ...lookedUp(s.permissionship, s.partialCaveatInfo?.missingRequiredContext),
           excludedSubjects: r.excludedSubjects
@@ -353,8 +356,11 @@ function createHarness(db: EmbeddedSpiceDB): SpiceDBHarness {
               permissionship: lookedUp(x.permissionship, undefined).permissionship,
             }))
             .sort((a, b) => compare(a.subjectId, b.subjectId)),
-        });
+        };
+        const prev = byId.get(next.subjectId);
+        byId.set(next.subjectId, prev ? mergeSubjects(prev, next) : next);
       }
+      const out = [...byId.values()];
       return out.sort((a, b) => compare(a.subjectId, b.subjectId));
     },
 
@@ -535,6 +541,16 @@ function expandNode(n: v1.PermissionRelationshipTree): ExpandNode {
     return { kind, ...base, children: t.intermediate.children.map(expandNode) };
   }
   throw new SpiceDBCallError('ExpandPermissionTree', 'tree node without type');
+}
+
+/** The union of two results for the same subject id (see lookupSubjects). */
+function mergeSubjects(a: LookedUpSubject, b: LookedUpSubject): LookedUpSubject {
+  if (a.permissionship === 'allowed' && b.permissionship === 'conditional') return a;
+  if (b.permissionship === 'allowed' && a.permissionship === 'conditional') return b;
+  const excludedSubjects = a.excludedSubjects.filter((x) =>
+    b.excludedSubjects.some((y) => y.subjectId === x.subjectId),
+  );
+  return { ...a, excludedSubjects };
 }
 
 function compare(a: string, b: string): number {
