@@ -1,0 +1,233 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough, Writable } from 'node:stream';
+import { afterAll, describe, expect, it } from 'vitest';
+import { parseTuple } from '../model/index.ts';
+import { createMemoryStore } from '../store/index.ts';
+import { createClove } from './clove.ts';
+import { createDecisionLog, openDecisionLog } from './decision-log.ts';
+import { createLineSink } from './decision-log-sink.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'clove-decision-log-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A stream that keeps everything written to it. */
+function memoryStream(): { stream: Writable; text: () => string; writes: () => number } {
+  let text = '';
+  let writes = 0;
+  const stream = new Writable({
+    write(chunk, _enc, cb) {
+      text += chunk.toString();
+      writes++;
+      cb();
+    },
+  });
+  return { stream, text: () => text, writes: () => writes };
+}
+
+const lines = (text: string) =>
+  text
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+
+describe('createLineSink', () => {
+  it('batches many lines into few stream writes and flushes them all', async () => {
+    const m = memoryStream();
+    const sink = createLineSink(m.stream, { batchLines: 100, flushIntervalMs: 5 });
+    for (let i = 0; i < 1000; i++) expect(sink.write(JSON.stringify({ i }))).toBe(true);
+    await sink.flush();
+    expect(lines(m.text()).map((l) => l.i)).toEqual(Array.from({ length: 1000 }, (_, i) => i));
+    expect(m.writes()).toBeLessThanOrEqual(11);
+    expect(sink.stats()).toMatchObject({ written: 1000, dropped: 0, queued: 0 });
+  });
+
+  it('keeps queueing under backpressure, drops past the bound, and catches up after drain', async () => {
+    // A stream with a tiny buffer that only drains when we read from it.
+    const slow = new PassThrough({ highWaterMark: 16 });
+    const sink = createLineSink(slow, { batchLines: 1, flushIntervalMs: 1, maxQueuedLines: 5 });
+    sink.write('"a"');
+    await new Promise((r) => setImmediate(r));
+    // The first chunk filled the buffer: further lines queue, and the sixth one past the bound drops.
+    const accepted = Array.from({ length: 6 }, (_, i) => sink.write(`"b${i}"`));
+    expect(accepted).toEqual([true, true, true, true, true, false]);
+    expect(sink.stats().dropped).toBe(1);
+    let out = '';
+    slow.on('data', (d) => {
+      out += d.toString();
+    });
+    await sink.flush();
+    expect(out.split('\n').filter(Boolean)).toEqual([
+      '"a"',
+      '"b0"',
+      '"b1"',
+      '"b2"',
+      '"b3"',
+      '"b4"',
+    ]);
+  });
+
+  it('drops lines once the stream fails instead of throwing', async () => {
+    const errors: string[] = [];
+    const broken = new Writable({
+      write(_c, _e, cb) {
+        cb(new Error('disk full'));
+      },
+    });
+    const sink = createLineSink(broken, {
+      flushIntervalMs: 1,
+      onError: (e) => errors.push(e.message),
+    });
+    sink.write('"x"');
+    await sink.flush();
+    expect(sink.write('"y"')).toBe(false);
+    expect(errors).toEqual(['disk full']);
+    expect(sink.stats().error).toBe('disk full');
+  });
+});
+
+describe('createDecisionLog', () => {
+  it('rejects a sample rate outside (0, 1]', () => {
+    const m = memoryStream();
+    expect(() => createDecisionLog(createLineSink(m.stream), { sampleRate: 0 })).toThrow(
+      expect.objectContaining({ code: 'invalid_config' }),
+    );
+  });
+
+  it('samples with the configured rate (deterministic random source)', () => {
+    const m = memoryStream();
+    let i = 0;
+    const log = createDecisionLog(createLineSink(m.stream), {
+      sampleRate: 0.25,
+      random: () => (i++ % 4) / 4,
+    });
+    const picked = Array.from({ length: 8 }, () => log.sample());
+    expect(picked.filter(Boolean)).toHaveLength(2);
+    expect(log.stats().sampledOut).toBe(6);
+  });
+
+  it('opening a file in a missing directory fails at startup with invalid_config', () => {
+    expect(() => openDecisionLog({ target: join(dir, 'missing', 'x.log') })).toThrow(
+      expect.objectContaining({ code: 'invalid_config' }),
+    );
+  });
+});
+
+const SCHEMA = `
+definition user {}
+definition workflow {
+  relation owner: user
+}
+definition document {
+  relation editor: user
+  relation workflow: workflow
+  permission edit = editor + workflow->owner
+}
+`;
+
+async function serviceWithLog(proofs: 'deferred' | 'inline' | 'off', file: string) {
+  const log = openDecisionLog({ target: file, proofs, clock: () => Date.UTC(2030, 0, 1) });
+  const store = createMemoryStore();
+  const clove = createClove({ store, quantumMs: 0, decisionLog: log });
+  await clove.writeSchema(SCHEMA);
+  const { zookie } = await clove.writeTuples(
+    ['document:d1#workflow@workflow:w1', 'workflow:w1#owner@user:alice'].map((t) => ({
+      op: 'touch' as const,
+      tuple: parseTuple(t),
+    })),
+  );
+  return { clove, log, zookie };
+}
+
+describe.each(['deferred', 'inline', 'off'] as const)(
+  'decision log through the service (%s proofs)',
+  (proofs) => {
+    it('logs one line per check and bulk item, with caller, zookie and the proof path of grants', async () => {
+      const file = join(dir, `service-${proofs}.log`);
+      const { clove, log, zookie } = await serviceWithLog(proofs, file);
+      const consistency = { mode: 'at_least_as_fresh' as const, zookie };
+      const q = (s: string) => ({
+        resource: { type: 'document', id: 'd1' },
+        permission: 'edit',
+        subject: { type: 'user', id: s, relation: '...' },
+      });
+      const granted = await clove.check(q('alice'), { consistency, caller: 'k1' });
+      expect(granted.answer.permissionship).toBe('has_permission');
+      await clove.check(q('bob'), { consistency, caller: 'k1' });
+      await clove.bulkCheck([q('alice'), q('bob')], { consistency, caller: 'k2' });
+      await expect(
+        clove.check({ ...q('alice'), permission: 'nope' }, { consistency, caller: 'k1' }),
+      ).rejects.toThrow();
+      await clove.close();
+      expect(log.stats()).toMatchObject({ written: 5, dropped: 0, proofsPending: 0 });
+      const got = lines(readFileSync(file, 'utf8'));
+      expect(got).toHaveLength(5);
+      const chain = 'document:d1#edit <- document:d1#workflow <- workflow:w1#owner <- user:alice';
+      const grant = got.find(
+        (l) => l.kind === 'check' && l.subject === 'user:alice' && l.result === 'has_permission',
+      );
+      expect(grant).toMatchObject({
+        time: '2030-01-01T00:00:00.000Z',
+        caller: 'k1',
+        resource: 'document:d1',
+        permission: 'edit',
+        result: 'has_permission',
+        zookie: granted.zookie,
+      });
+      if (proofs === 'off') expect(grant).not.toHaveProperty('proof');
+      else
+        expect(grant).toMatchObject({
+          proof: chain,
+          proofTuples: ['document:d1#workflow@workflow:w1', 'workflow:w1#owner@user:alice'],
+        });
+      expect(got.find((l) => l.subject === 'user:bob' && l.kind === 'check')).toMatchObject({
+        result: 'no_permission',
+      });
+      expect(got.find((l) => l.subject === 'user:bob' && l.kind === 'check')).not.toHaveProperty(
+        'proof',
+      );
+      expect(
+        got.filter((l) => l.kind === 'bulk_check').map((l) => [l.index, l.result, l.caller]),
+      ).toEqual(
+        expect.arrayContaining([
+          [0, 'has_permission', 'k2'],
+          [1, 'no_permission', 'k2'],
+        ]),
+      );
+      expect(got.find((l) => l.result === 'error')).toMatchObject({
+        permission: 'nope',
+        error: 'unknown_relation',
+      });
+    });
+  },
+);
+
+describe('decision log lookups', () => {
+  it('logs a summary line per lookup with the number found', async () => {
+    const file = join(dir, 'lookups.log');
+    const { clove, zookie } = await serviceWithLog('off', file);
+    const consistency = { mode: 'at_least_as_fresh' as const, zookie };
+    const { results } = await clove.lookupResources(
+      {
+        resourceType: 'document',
+        permission: 'edit',
+        subject: { type: 'user', id: 'alice', relation: '...' },
+      },
+      { consistency, caller: 'k1' },
+    );
+    for await (const _ of results) {
+      // drain the stream: the summary is logged when it ends
+    }
+    await clove.lookupSubjects(
+      { resource: { type: 'document', id: 'd1' }, permission: 'edit', subjectType: 'user' },
+      { consistency, caller: 'k1' },
+    );
+    await clove.close();
+    const got = lines(readFileSync(file, 'utf8'));
+    expect(got.map((l) => [l.kind, l.resource, l.subject, l.found])).toEqual([
+      ['lookup_resources', 'document', 'user:alice', 1],
+      ['lookup_subjects', 'document:d1', 'user', 1],
+    ]);
+  });
+});
