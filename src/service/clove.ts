@@ -14,6 +14,7 @@ import type {
   WriteOp,
 } from '../store/index.ts';
 import { createEngine, type Engine, type ExpandNode } from '../engine/index.ts';
+import type { DecisionLog } from './decision-log.ts';
 import type { CloveMetrics } from './metrics.ts';
 import { createPermissionUseCases } from './permissions.ts';
 import { createReadContexts, type RevisionResolver } from './read-context.ts';
@@ -56,6 +57,8 @@ export interface CreateCloveOptions {
   readonly metrics?: CloveMetrics;
   /** Overrides how consistency resolves to a revision (tests). */
   readonly resolveRevision?: RevisionResolver;
+  /** When given, every sampled decision is logged there; `close` flushes and closes it. */
+  readonly decisionLog?: DecisionLog;
 }
 
 /** The Clove use cases. Every method throws AppError only. */
@@ -164,7 +167,15 @@ export function createClove(opts: CreateCloveOptions): Clove {
   const zookies = createZookies(store, opts.quantumMs ?? 5000);
   const resolve = opts.resolveRevision ?? zookies.resolve;
   const reads = createReadContexts(store, resolve, zookies.encode);
-  const deps = { store, engine, reads, zookies, metrics: opts.metrics, limits: opts.limits ?? {} };
+  const deps = {
+    store,
+    engine,
+    reads,
+    zookies,
+    metrics: opts.metrics,
+    limits: opts.limits ?? {},
+    decisionLog: opts.decisionLog,
+  };
 
   return {
     storeId: store.storeId,
@@ -185,7 +196,10 @@ export function createClove(opts: CreateCloveOptions): Clove {
     async headZookie() {
       return zookies.encode(await store.headRevision());
     },
-    close: () => store.close(),
+    async close() {
+      await opts.decisionLog?.close();
+      await store.close();
+    },
   };
 }
 
@@ -197,6 +211,7 @@ export interface ServiceDeps {
   readonly zookies: ReturnType<typeof createZookies>;
   readonly metrics: CloveMetrics | undefined;
   readonly limits: ServiceLimits;
+  readonly decisionLog: DecisionLog | undefined;
 }
 
 async function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {

@@ -4,11 +4,12 @@
  * and answers everything at that revision.
  */
 import { AppError, ConsistencyError } from '../errors.ts';
-import type { Revision } from '../model/index.ts';
+import { formatObject, formatSubject, type Revision } from '../model/index.ts';
 import { type CheckResult, formatProof } from '../engine/index.ts';
 import { lookupSubjects, permissionsOf, streamLookupResources } from '../engine/lookup/index.ts';
 import type { Clove, ServiceDeps } from './clove.ts';
-import type { CheckAnswer, PermissionOf, ResourceFound } from './types.ts';
+import { logLookupStream } from './decision-log.ts';
+import type { CheckAnswer, CheckInput, PermissionOf, ResourceFound } from './types.ts';
 
 const PERMISSIONSHIP = {
   allowed: 'has_permission',
@@ -37,19 +38,25 @@ export function createPermissionUseCases(
   Clove,
   'check' | 'bulkCheck' | 'expand' | 'lookupResources' | 'lookupSubjects' | 'permissionsOf'
 > {
-  const { engine, reads, metrics } = deps;
+  const { engine, reads, metrics, decisionLog: log } = deps;
   const count = (outcome: string) => metrics?.checkOutcomes.inc({ outcome });
 
   return {
     async check(req, opts = {}) {
       const rc = await reads.at(opts);
+      // Decision log: sampled decisions are recorded after answering (see decision-log.ts).
+      const logged = log?.sample() === true;
+      const explain = opts.explain === true || (logged && log?.proofs === 'inline');
+      const base = { caller: opts.caller, request: req, zookie: rc.zookie };
       try {
-        const result = await engine.check(rc.ctx, { ...req, explain: opts.explain === true });
+        const result = await engine.check(rc.ctx, { ...req, explain });
         const answer = toAnswer(result, opts.explain === true);
         count(answer.permissionship);
+        if (logged) log?.recordCheck({ ...base, result }, { engine, ctx: rc.ctx });
         return { zookie: rc.zookie, answer };
       } catch (err) {
         count('error');
+        if (logged) log?.recordCheck({ ...base, error: err });
         throw err;
       }
     },
@@ -57,7 +64,13 @@ export function createPermissionUseCases(
     async bulkCheck(items, opts = {}) {
       const rc = await reads.at(opts);
       const results = await engine.bulkCheck(rc.ctx, items);
-      const answers = results.map((r) => {
+      const answers = results.map((r, i) => {
+        if (log?.sample()) {
+          const base = { caller: opts.caller, request: items[i] as CheckInput, zookie: rc.zookie };
+          if (r.ok)
+            log.recordCheck({ ...base, result: r.result, bulkIndex: i }, { engine, ctx: rc.ctx });
+          else log.recordCheck({ ...base, error: r.error, bulkIndex: i });
+        }
         if (r.ok) {
           const answer = toAnswer(r.result);
           count(answer.permissionship);
@@ -128,7 +141,16 @@ export function createPermissionUseCases(
           };
         }
       }
-      return { zookie: rc.zookie, results: results() };
+      if (!log?.sample()) return { zookie: rc.zookie, results: results() };
+      const summary = {
+        kind: 'lookup_resources' as const,
+        caller: opts.caller,
+        resource: req.resourceType,
+        permission: req.permission,
+        subject: formatSubject(req.subject),
+        zookie: rc.zookie,
+      };
+      return { zookie: rc.zookie, results: logLookupStream(log, results(), summary) };
     },
 
     async lookupSubjects(req, opts = {}) {
@@ -136,6 +158,18 @@ export function createPermissionUseCases(
       const out = await lookupSubjects(engine, rc.ctx, req);
       if (out.truncated?.reason === 'deadline')
         throw new AppError('deadline_exceeded', 'lookup ran past its deadline');
+      if (log?.sample())
+        log.recordLookup({
+          kind: 'lookup_subjects',
+          caller: opts.caller,
+          resource: formatObject(req.resource),
+          permission: req.permission,
+          subject: req.subjectRelation
+            ? `${req.subjectType}#${req.subjectRelation}`
+            : req.subjectType,
+          zookie: rc.zookie,
+          found: out.subjects.length,
+        });
       const lp = (p: 'allowed' | 'conditional') =>
         p === 'allowed' ? ('has_permission' as const) : ('conditional_permission' as const);
       return {

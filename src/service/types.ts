@@ -15,6 +15,8 @@ export interface CallOptions {
   readonly consistency?: ConsistencyRequest;
   readonly signal?: AbortSignal;
   readonly deadline?: number;
+  /** API key id of the caller, recorded in the decision log (the API sets it; absent in-process). */
+  readonly caller?: string;
 }
 
 /** Caveat context given with a request (JSON values). */
