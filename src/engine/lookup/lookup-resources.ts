@@ -7,7 +7,7 @@
 import { Budget, isOutOfTime, OutOfTime } from './budget.ts';
 import { confirmAll } from './confirm.ts';
 import { encodeCursor, mustDecodeCursor } from './cursor.ts';
-import { reverseReach } from './reverse-walk.ts';
+import { resourceMembers } from './resource-sets.ts';
 import { schemaGraph } from './schema-graph.ts';
 import type {
   LookupContext,
@@ -83,7 +83,7 @@ async function* pages(
 
   let members: Map<string, boolean>;
   try {
-    members = await reverseReach(
+    members = await resourceMembers(
       ctx.reader,
       schemaGraph(ctx.schema),
       req.subject,
