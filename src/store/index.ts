@@ -13,3 +13,4 @@ export { migrate, openStore, parseStoreSpec, type StoreSpec } from './open-store
 export { createSqlStore } from './postgres/sql-store.ts';
 export { openPgliteDriver, openPostgresDriver, type SqlDriver } from './postgres/driver.ts';
 export { matchesUsage } from './shared/match.ts';
+export { scheduleGc } from './gc-scheduler.ts';
