@@ -51,6 +51,17 @@ export interface Config {
   readonly shutdownGraceMs: number;
   /** Apply pending migrations to Postgres on start (PGlite always migrates itself). */
   readonly autoMigrate: boolean;
+  /** The decision log (audit stream of every check), when enabled. */
+  readonly decisionLog?: DecisionLogConfig;
+}
+
+/** Decision log settings: `target` is `stdout` or a file path (appended to). */
+export interface DecisionLogConfig {
+  readonly target: string;
+  /** Fraction of decisions logged, in (0, 1] (default 1). */
+  readonly sampleRate: number;
+  /** How grants get their proof path (default `deferred`). */
+  readonly proofs: 'deferred' | 'inline' | 'off';
 }
 
 /** Flags as parsed by the CLI (strings or undefined); same names as the Config fields. */
@@ -62,6 +73,9 @@ export interface ConfigFlags {
   readonly keysFile?: string;
   readonly logLevel?: string;
   readonly migrate?: boolean;
+  readonly decisionLog?: string;
+  readonly decisionLogSample?: string;
+  readonly decisionLogProofs?: string;
 }
 
 export const DEFAULT_PORT = 8080;
@@ -85,6 +99,9 @@ const RawConfig = z.object({
   logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   shutdownGraceMs: int(0, 600_000).default(10_000),
   autoMigrate: z.enum(['true', 'false', '1', '0']).default('false'),
+  decisionLog: z.string().min(1).optional(),
+  decisionLogSample: z.coerce.number().gt(0).max(1).default(1),
+  decisionLogProofs: z.enum(['deferred', 'inline', 'off']).default('deferred'),
 });
 
 /**
@@ -92,7 +109,8 @@ const RawConfig = z.object({
  * `CLOVE_STORE`, `CLOVE_KEYS`, `CLOVE_KEYS_FILE`, `CLOVE_LOG_LEVEL`, `CLOVE_BODY_LIMIT_BYTES`,
  * `CLOVE_REQUEST_TIMEOUT_MS`, `CLOVE_MAX_BULK_CHECK_ITEMS`, `CLOVE_MAX_WRITE_OPS`,
  * `CLOVE_MAX_READ_LIMIT`, `CLOVE_QUANTUM_MS`, `CLOVE_MAX_DEPTH`, `CLOVE_CACHE_SIZE`,
- * `CLOVE_SHUTDOWN_GRACE_MS`, `CLOVE_AUTO_MIGRATE`). Throws `invalid_config` naming every bad setting.
+ * `CLOVE_SHUTDOWN_GRACE_MS`, `CLOVE_AUTO_MIGRATE`, `CLOVE_DECISION_LOG` (`stdout` or a file),
+ * `CLOVE_DECISION_LOG_SAMPLE`, `CLOVE_DECISION_LOG_PROOFS`). Throws `invalid_config` naming every bad setting.
  */
 export function loadConfig(
   flags: ConfigFlags = {},
@@ -115,6 +133,9 @@ export function loadConfig(
     logLevel: pick(flags.logLevel, env.CLOVE_LOG_LEVEL),
     shutdownGraceMs: pick(env.CLOVE_SHUTDOWN_GRACE_MS),
     autoMigrate: flags.migrate ? 'true' : pick(env.CLOVE_AUTO_MIGRATE),
+    decisionLog: pick(flags.decisionLog, env.CLOVE_DECISION_LOG),
+    decisionLogSample: pick(flags.decisionLogSample, env.CLOVE_DECISION_LOG_SAMPLE),
+    decisionLogProofs: pick(flags.decisionLogProofs, env.CLOVE_DECISION_LOG_PROOFS),
   });
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
@@ -146,6 +167,15 @@ export function loadConfig(
     logLevel: c.logLevel,
     shutdownGraceMs: c.shutdownGraceMs,
     autoMigrate: c.autoMigrate === 'true' || c.autoMigrate === '1',
+    ...(c.decisionLog
+      ? {
+          decisionLog: {
+            target: c.decisionLog,
+            sampleRate: c.decisionLogSample,
+            proofs: c.decisionLogProofs,
+          },
+        }
+      : {}),
   };
 }
 

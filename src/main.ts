@@ -10,7 +10,13 @@ import { serve } from '@hono/node-server';
 import { createApp } from './api/app.ts';
 import { type Config, assertSafeBinding } from './config.ts';
 import { createEngine } from './engine/index.ts';
-import { type Clove, createClove, createMetrics, type Logger } from './service/index.ts';
+import {
+  type Clove,
+  createClove,
+  createMetrics,
+  type Logger,
+  openDecisionLog,
+} from './service/index.ts';
 import { openStore } from './store/index.ts';
 
 export interface RunningServer {
@@ -32,6 +38,14 @@ export async function startServer(
   const t0 = performance.now();
   const { logger } = opts;
   assertSafeBinding(config);
+  // Opened first: a bad decision log path fails startup before the store is opened.
+  const decisionLog = config.decisionLog
+    ? openDecisionLog({
+        ...config.decisionLog,
+        onError: (err) =>
+          logger.error('decision log failed; dropping lines', { error: err.message }),
+      })
+    : undefined;
   const store = await openStore(config.store, config.autoMigrate ? { autoMigrate: true } : {});
   const engine = createEngine({
     maxDepth: config.maxDepth,
@@ -44,6 +58,7 @@ export async function startServer(
     quantumMs: config.quantumMs,
     limits: { maxReadLimit: config.limits.maxReadLimit },
     metrics,
+    ...(decisionLog ? { decisionLog } : {}),
   });
   const shutdown = new AbortController();
   const app = createApp(

@@ -10,11 +10,14 @@ import { EXIT } from '../exit-codes.ts';
 
 const USAGE = `usage: clove serve [--port N] [--host ADDR] [--store memory|DIR|postgres://...]
                    [--keys id:role:secret,...] [--keys-file FILE] [--log-level LEVEL] [--migrate]
+                   [--decision-log stdout|FILE] [--decision-log-sample 0..1]
+                   [--decision-log-proofs deferred|inline|off]
 
 Defaults: port 8080 (PORT), host 127.0.0.1 (HOST), store ./.clove (DATABASE_URL).
 Without API keys the server only listens on loopback. PGlite directories are created and
 migrated automatically; a Postgres database needs \`clove migrate\` first, or --migrate
-(CLOVE_AUTO_MIGRATE=1) to migrate on start.
+(CLOVE_AUTO_MIGRATE=1) to migrate on start. --decision-log (CLOVE_DECISION_LOG) writes one JSON
+line per decision (all of them unless sampled); see docs/guides/agent-delegation.md.
 `;
 
 export async function run(args: string[]): Promise<number> {
@@ -29,6 +32,9 @@ export async function run(args: string[]): Promise<number> {
       'keys-file': 'value',
       'log-level': 'value',
       migrate: 'flag',
+      'decision-log': 'value',
+      'decision-log-sample': 'value',
+      'decision-log-proofs': 'value',
     },
     args,
     async (p) => {
@@ -44,6 +50,9 @@ export async function run(args: string[]): Promise<number> {
         keysFile: opt(p, 'keys-file'),
         logLevel: opt(p, 'log-level'),
         migrate: p.options.migrate === true ? true : undefined,
+        decisionLog: opt(p, 'decision-log'),
+        decisionLogSample: opt(p, 'decision-log-sample'),
+        decisionLogProofs: opt(p, 'decision-log-proofs'),
       };
       const config = loadConfig(
         Object.fromEntries(Object.entries(flags).filter(([, v]) => v !== undefined)),
