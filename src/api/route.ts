@@ -37,6 +37,8 @@ export interface CallContext {
   readonly logger: Logger;
   /** Call when a streamed response ends, to release the deadline timer. */
   readonly done: () => void;
+  /** The authenticated key id (`anonymous` when auth is off), for the decision log. */
+  readonly caller: string;
 }
 
 export interface RouteSpec<B extends z.ZodType> {
@@ -129,7 +131,13 @@ export function addRoute<B extends z.ZodType>(
     });
     expired.catch(() => {});
     const done = () => clearTimeout(timer);
-    const call: CallContext = { signal, deadline, logger: c.get('logger'), done };
+    const call: CallContext = {
+      signal,
+      deadline,
+      logger: c.get('logger'),
+      done,
+      caller: principal.keyId,
+    };
     let result: unknown;
     try {
       result = await Promise.race([handler(c, body, call), expired]);

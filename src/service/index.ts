@@ -7,6 +7,16 @@
  * (Prometheus metrics, JSON logger) that the API, CLI and composition root share.
  */
 export { createClove, type Clove, type CreateCloveOptions, type ServiceLimits } from './clove.ts';
+export {
+  createDecisionLog,
+  openDecisionLog,
+  DECISION_PROOF_MODES,
+  type DecisionLog,
+  type DecisionLogOptions,
+  type DecisionLogStats,
+  type DecisionProofMode,
+} from './decision-log.ts';
+export { createLineSink, type LineSink } from './decision-log-sink.ts';
 export { createLogger, silentLogger, type Logger, type LogLevel } from './logger.ts';
 export {
   createMetrics,

@@ -43,6 +43,7 @@ export function addPermissionRoutes(app: App, deps: AppDeps): void {
           consistency: toConsistency(body.consistency),
           explain: body.explain === true || body.withTracing === true,
           signal: call.signal,
+          caller: call.caller,
           deadline: call.deadline,
         },
       );
@@ -83,6 +84,7 @@ export function addPermissionRoutes(app: App, deps: AppDeps): void {
         {
           consistency: toConsistency(body.consistency),
           signal: call.signal,
+          caller: call.caller,
           deadline: call.deadline,
         },
       );
@@ -149,6 +151,7 @@ export function addPermissionRoutes(app: App, deps: AppDeps): void {
         {
           consistency: toConsistency(body.consistency),
           signal: call.signal,
+          caller: call.caller,
           deadline: call.deadline,
         },
       );
@@ -193,6 +196,7 @@ export function addPermissionRoutes(app: App, deps: AppDeps): void {
         {
           consistency: toConsistency(body.consistency),
           signal: call.signal,
+          caller: call.caller,
           deadline: call.deadline,
         },
       );
