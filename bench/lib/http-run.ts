@@ -1,15 +1,218 @@
-/** Placeholder until the HTTP target lands (see http-target.ts). */
-import type { PhaseResult, Verifier } from '../phases/types.ts';
-import type { Workload } from '../workloads/index.ts';
+/**
+ * The HTTP part of a run. First the ceiling: a trivial hono route in its own server process,
+ * loaded at the same concurrency for the same duration. Then, per cache setting, a real
+ * `clove serve` child on the same store: single checks and concurrent checks are driven by a
+ * separate load-generator process (keep-alive connections, answers verified there); bulk checks,
+ * lookups and expand go through the typed client from this process.
+ */
+import { formatTuple } from '../../src/model/index.ts';
+import { runQueryPhases } from '../phases/run-phases.ts';
+import type { PhaseName, PhaseResult, Verifier } from '../phases/types.ts';
+import type { CheckCase, Workload } from '../workloads/index.ts';
 import type { BenchOptions } from './args.ts';
+import type { LoadReport, LoadSpec } from './http-load.ts';
+import {
+  runLoadProcess,
+  type ServerChild,
+  startCloveServer,
+  startTrivialServer,
+} from './processes.ts';
+import { createProgress, createTimer } from './progress.ts';
+import { now } from './stats.ts';
 import type { OpenedStore } from './stores.ts';
+import {
+  createCloveHttpTarget,
+  loadOverHttp,
+  wireConsistency,
+  wireObject,
+  wireSubject,
+} from './targets/clove-http.ts';
+import type { ConsistencyMode } from './targets/types.ts';
 
-export async function runHttp(
-  _opts: BenchOptions,
-  _opened: OpenedStore,
-  _w: Workload,
-  _verifier: Verifier,
+function checkBody(c: CheckCase, mode: ConsistencyMode): string {
+  return JSON.stringify({
+    consistency: wireConsistency(mode),
+    resource: wireObject(c.resource),
+    permission: c.permission,
+    subject: wireSubject(c.subject),
+  });
+}
+
+function fromReport(
+  r: LoadReport,
+  fields: {
+    phase: PhaseName | 'http-ceiling';
+    target: string;
+    system: PhaseResult['system'];
+    store: string;
+    cache: PhaseResult['cache'];
+    consistency?: ConsistencyMode;
+    concurrency: number;
+    unit: string;
+    notes: Record<string, number | string>;
+  },
+): PhaseResult {
+  return {
+    ...fields,
+    ops: r.requests,
+    durationMs: r.durationMs,
+    throughput: r.throughput,
+    latency: r.latency,
+    cdf: r.cdf,
+    errors: r.errors,
+    mismatches: r.mismatches,
+  };
+}
+
+async function measureCeiling(opts: BenchOptions, store: string): Promise<PhaseResult> {
+  const server = await startTrivialServer();
+  try {
+    const timer = createTimer(`http ceiling c=${opts.concurrency}`, opts.durationMs);
+    const r = await runLoadProcess({
+      url: `${server.url}/trivial`,
+      method: 'POST',
+      bodies: ['{"permission":"view"}'],
+      concurrency: opts.concurrency,
+      durationMs: opts.durationMs,
+      warmupPerWorker: 20,
+    });
+    timer.done();
+    return fromReport(r, {
+      phase: 'http-ceiling',
+      target: 'trivial route',
+      system: 'hono',
+      store,
+      cache: 'n/a',
+      concurrency: opts.concurrency,
+      unit: 'requests',
+      notes: { serverRssMb: server.rssMb() },
+    });
+  } finally {
+    await server.stop();
+  }
+}
+
+async function runServerPhases(
+  opts: BenchOptions,
+  opened: OpenedStore,
+  w: Workload,
+  verifier: Verifier,
+  server: ServerChild,
+  cache: 'on' | 'off',
+  ceiling: PhaseResult | undefined,
 ): Promise<PhaseResult[]> {
-  process.stderr.write('http: not wired yet\n');
-  return [];
+  const out: PhaseResult[] = [];
+  const base = { target: 'clove http', system: 'clove' as const, store: opened.kind, cache };
+  if (opened.kind === 'memory') {
+    // A memory store cannot be shared with the server process: load it through the API.
+    const progress = createProgress('load clove http/memory', w.tupleCount);
+    const t0 = now();
+    const lines = {
+      [Symbol.iterator]: function* () {
+        for (const t of w.tuples) yield formatTuple(t);
+      },
+    };
+    const n = await loadOverHttp(server.url, w.schemaText, lines, (k) => progress.update(k));
+    const durationMs = now() - t0;
+    progress.done();
+    if (opts.phases.has('load'))
+      out.push({
+        ...base,
+        phase: 'load',
+        concurrency: 1,
+        ops: n,
+        unit: 'relationships',
+        durationMs,
+        throughput: n / (durationMs / 1000),
+        errors: 0,
+        mismatches: 0,
+        notes: { serverRssMb: server.rssMb(), via: 'import API' },
+      });
+  }
+  const checks = w.checks;
+  const spec = (
+    mode: ConsistencyMode,
+    list: readonly CheckCase[],
+  ): Pick<LoadSpec, 'bodies' | 'expected'> => ({
+    bodies: list.map((c) => checkBody(c, mode)),
+    expected: list.map((c) => c.expected),
+  });
+  const record = (
+    r: LoadReport,
+    consistency: ConsistencyMode,
+    concurrency: number,
+    phase: PhaseName,
+  ) => {
+    verifier.addFailures('clove http', r.mismatches, r.mismatchExamples);
+    const notes: Record<string, number | string> = { serverRssMb: server.rssMb() };
+    if (ceiling && concurrency === ceiling.concurrency)
+      notes.ofCeiling = Math.round((r.throughput / ceiling.throughput) * 1000) / 1000;
+    return fromReport(r, { ...base, phase, consistency, concurrency, unit: 'checks', notes });
+  };
+  if (opts.phases.has('check')) {
+    for (const mode of opts.consistencies) {
+      const list = checks.slice(0, opts.checkLimit);
+      const progress = createTimer(`check c=1 clove http cache ${cache} (${mode})`, 0);
+      const r = await runLoadProcess({
+        url: `${server.url}/v1/permissions/check`,
+        method: 'POST',
+        ...spec(mode, list),
+        concurrency: 1,
+        durationMs: 600_000,
+        maxRequests: list.length,
+        warmupPerWorker: 200,
+      });
+      progress.done();
+      out.push(record(r, mode, 1, 'check'));
+    }
+  }
+  if (opts.phases.has('check-concurrent')) {
+    const mode = opts.consistencies[0] ?? 'minimize_latency';
+    const timer = createTimer(
+      `check c=${opts.concurrency} clove http cache ${cache}`,
+      opts.durationMs,
+    );
+    const r = await runLoadProcess({
+      url: `${server.url}/v1/permissions/check`,
+      method: 'POST',
+      ...spec(mode, checks),
+      concurrency: opts.concurrency,
+      durationMs: opts.durationMs,
+      warmupPerWorker: 20,
+    });
+    timer.done();
+    out.push(record(r, mode, opts.concurrency, 'check-concurrent'));
+  }
+  const rest = new Set(
+    [...opts.phases].filter((p) => p !== 'check' && p !== 'check-concurrent' && p !== 'load'),
+  );
+  const target = createCloveHttpTarget({ url: server.url, cache: cache === 'on' });
+  for (const r of await runQueryPhases({ ...opts, phases: rest }, target, opened.kind, w, verifier))
+    out.push({ ...r, notes: { ...r.notes, serverRssMb: server.rssMb() } });
+  return out;
+}
+
+/** Runs the HTTP phases against `clove serve` children on `opened`'s store. */
+export async function runHttp(
+  opts: BenchOptions,
+  opened: OpenedStore,
+  w: Workload,
+  verifier: Verifier,
+): Promise<PhaseResult[]> {
+  const out: PhaseResult[] = [];
+  // PGlite allows one process per directory: hand it over to the server.
+  await opened.detach();
+  const ceiling = opts.phases.has('check-concurrent')
+    ? await measureCeiling(opts, opened.kind)
+    : undefined;
+  if (ceiling) out.push(ceiling);
+  for (const cache of opts.caches) {
+    const server = await startCloveServer({ storeSpec: opened.spec, cache: cache === 'on' });
+    try {
+      out.push(...(await runServerPhases(opts, opened, w, verifier, server, cache, ceiling)));
+    } finally {
+      await server.stop();
+    }
+  }
+  return out;
 }

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import postgres from 'postgres';
-import { createMemoryStore } from '../../src/store/index.ts';
+import { createMemoryStore, openStore } from '../../src/store/index.ts';
 import type { TupleStore } from '../../src/store/index.ts';
 import { createTestDatabase, startTestPostgres } from '../../test/support/postgres.ts';
 import type { StoreKind } from './args.ts';
@@ -56,40 +56,46 @@ export interface OpenedStore {
   readonly store: TupleStore;
   /** `memory` (not shareable), a PGlite directory, or a postgres:// URL. */
   readonly spec: string;
+  /** Closes this process's handle but keeps the data (a server child reopens `spec`). */
+  detach(): Promise<void>;
+  /** Closes (if still open) and removes what the run created. */
   close(): Promise<void>;
 }
 
-type OpenStore = (spec: string) => Promise<TupleStore>;
-
-/** Resolves `openStore` from src/store (PGlite and Postgres backends). */
-async function loadOpenStore(): Promise<OpenStore> {
-  const mod = (await import('../../src/store/index.ts')) as { openStore?: OpenStore };
-  if (!mod.openStore) throw new Error('src/store does not export openStore yet (PGlite/Postgres)');
-  return mod.openStore;
+/** Wraps close so that detach-then-close closes the store once. */
+function once(store: TupleStore): () => Promise<void> {
+  let closed: Promise<void> | undefined;
+  return () => {
+    closed ??= store.close();
+    return closed;
+  };
 }
 
 /** Opens a fresh, empty store of `kind`. */
 export async function openBenchStore(kind: StoreKind, pg?: PostgresServer): Promise<OpenedStore> {
   if (kind === 'memory') {
     const store = createMemoryStore();
-    return { kind, store, spec: 'memory', close: () => store.close() };
+    // The memory store lives in this process only; the HTTP server loads its own copy.
+    return { kind, store, spec: 'memory', detach: async () => {}, close: once(store) };
   }
-  const openStore = await loadOpenStore();
   if (kind === 'pglite') {
     const dir = mkdtempSync(join(tmpdir(), 'clove-bench-pglite-'));
     const store = await openStore(dir);
+    const closeStore = once(store);
     return {
       kind,
       store,
       spec: dir,
+      detach: closeStore,
       async close() {
-        await store.close();
+        await closeStore();
         rmSync(dir, { recursive: true, force: true });
       },
     };
   }
   if (!pg) throw new Error('postgres store needs a server');
   const url = await pg.newDatabase('clove_bench');
-  const store = await openStore(url);
-  return { kind, store, spec: url, close: () => store.close() };
+  const store = await openStore(url, { autoMigrate: true });
+  const closeStore = once(store);
+  return { kind, store, spec: url, detach: async () => {}, close: closeStore };
 }

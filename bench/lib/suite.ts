@@ -77,13 +77,11 @@ async function runSpicedb(
   opts: BenchOptions,
   w: Workload,
   verifier: Verifier,
-  pg: PostgresServer | undefined,
 ): Promise<PhaseResult[]> {
   const results: PhaseResult[] = [];
-  const datastore =
-    opts.spicedbDatastore === 'postgres' && pg
-      ? { postgresUri: await pg.newDatabase('spicedb_bench') }
-      : ('memory' as const);
+  const datastore = opts.spicedbDatabaseUrl
+    ? { postgresUri: opts.spicedbDatabaseUrl }
+    : ('memory' as const);
   const storeName = datastore === 'memory' ? 'memory' : 'postgres';
   const target = await startSpiceDBTarget(datastore);
   try {
@@ -129,9 +127,9 @@ export async function runSuite(opts: BenchOptions): Promise<SuiteOutcome> {
     `workload ${w.name} ${opts.size} seed ${opts.seed}: ${w.tupleCount.toLocaleString('en-US')} relationships, ${w.checks.length} checks, generated in ${((now() - t0) / 1000).toFixed(1)}s\n`,
   );
   const verifier = new Verifier();
-  const needPg =
-    opts.stores.includes('postgres') || (opts.vsSpicedb && opts.spicedbDatastore === 'postgres');
-  const pg = needPg ? await startPostgresServer(opts.databaseUrl) : undefined;
+  const pg = opts.stores.includes('postgres')
+    ? await startPostgresServer(opts.databaseUrl)
+    : undefined;
   const runs: PhaseResult[][] = [];
   const crossChecks: { compared: number; differing: number }[] = [];
   try {
@@ -140,7 +138,7 @@ export async function runSuite(opts: BenchOptions): Promise<SuiteOutcome> {
       const results: PhaseResult[] = [];
       for (const kind of opts.stores)
         results.push(...(await runClove(opts, kind, w, verifier, pg)));
-      if (opts.vsSpicedb) results.push(...(await runSpicedb(opts, w, verifier, pg)));
+      if (opts.vsSpicedb) results.push(...(await runSpicedb(opts, w, verifier)));
       runs.push(results);
     }
     if (opts.vsSpicedb) crossChecks.push(verifier.crossCheck('clove', 'spicedb'));

@@ -68,6 +68,12 @@ export class Verifier {
     return false;
   }
 
+  /** Adds failures found elsewhere (the HTTP load process reports a count and examples). */
+  addFailures(target: string, count: number, examples: readonly string[]): void {
+    this.count += count;
+    for (const e of examples) if (this.failures.length < 50) this.failures.push(`${target}: ${e}`);
+  }
+
   /** Keeps the first few distinct error messages per target, for the report. */
   noteError(target: string, e: unknown): void {
     const text = `${target}: error ${e instanceof Error ? e.message : String(e)}`.slice(0, 300);
