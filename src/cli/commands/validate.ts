@@ -8,6 +8,7 @@ import {
   formatValidationFailures,
   runValidationFile,
 } from '../../validation/index.ts';
+import { AppError, isAppError } from '../../errors.ts';
 import { UsageError } from '../args.ts';
 import { EXIT } from '../exit-codes.ts';
 import { type Io, runCommand } from '../run-command.ts';
@@ -28,7 +29,16 @@ export async function run(args: string[], io?: Io): Promise<number> {
       if (p.positionals.length === 0) throw new UsageError('give at least one file');
       let failed = false;
       for (const path of p.positionals) {
-        const file = loadValidationFile(path);
+        let file: ReturnType<typeof loadValidationFile>;
+        try {
+          file = loadValidationFile(path);
+        } catch (err) {
+          if (isAppError(err)) throw err;
+          throw new AppError(
+            'invalid_validation_file',
+            `cannot read ${path}: ${(err as Error).message}`,
+          );
+        }
         const report = await runValidationFile(file);
         const failures = formatValidationFailures(report);
         const counted = `${report.assertions.length} assertions, ${report.validation.length} expected relations`;
