@@ -326,6 +326,19 @@ export function describeTupleStore(name: string, factory: StoreFactory): void {
           pages++;
         } while (cursor);
         expect(pages).toBe(5);
+        // One order on every backend: (type, relation, id, subject type, id, relation), bytewise.
+        const key = (x: string) => {
+          const t = parseTuple(x);
+          return [
+            t.resource.type,
+            t.relation,
+            t.resource.id,
+            t.subject.type,
+            t.subject.id,
+            t.subject.relation,
+          ].join('\u0000');
+        };
+        expect(seen.map(key)).toEqual(seen.map(key).sort());
         expect(seen.sort()).toEqual(texts(ops.map((o) => o.tuple)));
         const one = await s.read({ resourceType: 'document', resourceId: 'd1' }, { revision: r });
         expect(one.tuples.map((x) => x.resource.id)).toEqual(['d1', 'd1', 'd1', 'd1', 'd1']);

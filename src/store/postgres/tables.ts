@@ -33,7 +33,9 @@ export const revisions = pgTable(
  * Every version of every tuple (MVCC): visible at R when `created_rev <= R AND (deleted_rev IS NULL
  * OR deleted_rev > R)` and not expired (`expires_at`, epoch ms). Indexes follow the engine's query
  * shapes: forward (type, relation, id, ...; also the read-pagination order) and reverse (type,
- * relation, subject). At most one undeleted version per tuple (`clove_tuples_live_key`).
+ * relation, subject). At most one undeleted version per tuple (`clove_tuples_live_key`). The six
+ * identity columns are `COLLATE "C"` (migration 0001, which drizzle-kit cannot express): bytewise
+ * order, the same as the memory store's, in every locale.
  */
 export const tuples = pgTable(
   'clove_tuples',
