@@ -84,7 +84,7 @@ describe('check agrees with SpiceDB', () => {
   }
 
   it(`agrees on every generated check (seed ${cfg.seed}, ${cfg.cases} cases)`, async () => {
-    await runDifferential('check.diff', cfg, diffCaseArb({ checks: 30 }), compareCase);
+    await runDifferential('check.diff', cfg, diffCaseArb({ checks: 30 }), compareCase, tally);
     console.log(
       tally.line(`[check.diff] seed=${cfg.seed}`, [
         'cases',
@@ -95,6 +95,7 @@ describe('check agrees with SpiceDB', () => {
         'missing_same',
         'missing_differ',
         'skipped_max_depth',
+        'slowest_case_ms',
       ]),
     );
     expect(tally.get('comparisons')).toBeGreaterThan(0);

@@ -96,6 +96,38 @@ describe('lookups agree with SpiceDB', () => {
     );
   }
 
+  /**
+   * SpiceDB v1.54 bug (found by lookup.diff, seed 2): LookupSubjects through `self` returns the
+   * resource's own id under whatever subject type was asked, e.g. `permission view = member + self`
+   * lists `user:f1` for `folder:f1#view` while SpiceDB's own check of `folder:f1#view@user:f1` says
+   * denied. Such an entry (schema uses self, subject type differs from the resource type, id equals
+   * the resource id) is dropped when SpiceDB's check denies it; the count is printed.
+   */
+  async function dropSelfBug(
+    c: DiffCase,
+    q: DiffCase['lookupSubjects'][number],
+    subjects: LookedUpSubject[],
+  ): Promise<LookedUpSubject[]> {
+    if (!c.schema.useSelf || q.subjectType === q.resource.type) return subjects;
+    const out: LookedUpSubject[] = [];
+    for (const s of subjects) {
+      if (s.subjectId === q.resource.id) {
+        const subject = {
+          type: q.subjectType,
+          id: s.subjectId,
+          relation: q.subjectRelation ?? '...',
+        };
+        const own = await spice.check(q.resource, q.permission, subject, q.context);
+        if (own.permissionship === 'denied') {
+          tally.add('spicedb_self_bug_dropped');
+          continue;
+        }
+      }
+      out.push(s);
+    }
+    return out;
+  }
+
   async function compareCase(c: DiffCase): Promise<void> {
     tally.add('cases');
     await loadSpiceDB(spice, c);
@@ -122,10 +154,9 @@ describe('lookups agree with SpiceDB', () => {
         );
       }
       for (const q of c.lookupSubjects) {
-        const want: LookedUpSubject[] | undefined = await spiceOrSkip(() =>
-          spice.lookupSubjects(q),
-        );
-        if (!want) continue;
+        const raw: LookedUpSubject[] | undefined = await spiceOrSkip(() => spice.lookupSubjects(q));
+        if (!raw) continue;
+        const want = await dropSelfBug(c, q, raw);
         const got: Record<string, Entry[]> = {};
         for (const [name, engine] of engines)
           got[name] = subjectEntries((await lookupSubjects(engine, clove.ctx, q)).subjects);
@@ -149,7 +180,7 @@ describe('lookups agree with SpiceDB', () => {
 
   it(`agrees on every generated lookup (seed ${cfg.seed}, ${cfg.cases} cases)`, async () => {
     const arb = diffCaseArb({ checks: 0, lookupResources: 12, lookupSubjects: 12 });
-    await runDifferential('lookup.diff', cfg, arb, compareCase);
+    await runDifferential('lookup.diff', cfg, arb, compareCase, tally);
     console.log(
       tally.line(`[lookup.diff] seed=${cfg.seed}`, [
         'cases',
@@ -161,6 +192,8 @@ describe('lookups agree with SpiceDB', () => {
         'ls_wildcards',
         'ls_exclusions',
         'skipped_max_depth',
+        'slowest_case_ms',
+        'spicedb_self_bug_dropped',
       ]),
     );
     expect(tally.get('comparisons')).toBeGreaterThan(0);

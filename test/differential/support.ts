@@ -110,6 +110,10 @@ export class Tally {
   add(key: string, n = 1): void {
     this.counts.set(key, (this.counts.get(key) ?? 0) + n);
   }
+  /** Keeps the largest value seen under `key`. */
+  max(key: string, n: number): void {
+    this.counts.set(key, Math.max(this.counts.get(key) ?? 0, Math.round(n)));
+  }
   get(key: string): number {
     return this.counts.get(key) ?? 0;
   }
@@ -128,13 +132,16 @@ export async function runDifferential(
   cfg: DiffConfig,
   arb: fc.Arbitrary<DiffCase>,
   compare: (c: DiffCase) => Promise<void>,
+  tally?: Tally,
 ): Promise<void> {
   let firstFailureAt: number | undefined;
   const details = await fc.check(
     fc.asyncProperty(arb, async (c) => {
       if (firstFailureAt !== undefined && Date.now() - firstFailureAt > cfg.shrinkMs) return true;
+      const started = performance.now();
       try {
         await compare(c);
+        tally?.max('slowest_case_ms', performance.now() - started);
       } catch (e) {
         firstFailureAt ??= Date.now();
         throw e;

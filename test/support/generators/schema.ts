@@ -225,6 +225,28 @@ function genAllowedList(
     const a: GenAllowed = { ...base, ...(caveat ? { caveat } : {}), expiration: c.chance(1, 6) };
     if (!out.some((o) => allowedKey(o) === allowedKey(a))) out.push(a);
   }
+  return avoidExpiringSubjectSetBug(out);
+}
+
+/**
+ * Works around a SpiceDB v1.54 bug (memdb; found by check.diff, seed 1): when a relation admits both
+ * `T` and `T#r with expiration`, checking subject `T:x#r` is ALLOWED from an expired tuple
+ * `…@T:x#r[expiration:<past>]`, and that tuple's caveat is ignored. Minimal case:
+ * `relation banned: doc#banned with expiration | doc`, tuple
+ * `doc:d#banned@doc:b#banned[expiration:2020-01-01T00:00:00Z]`, check `doc:d#banned@doc:b#banned`:
+ * SpiceDB allowed, Clove denied (correct: an expired tuple does not exist). Such relations drop the
+ * expiration trait from the subject set (documented in docs/testing.md).
+ */
+function avoidExpiringSubjectSetBug(list: readonly GenAllowed[]): GenAllowed[] {
+  const out: GenAllowed[] = [];
+  for (const a of list) {
+    const plainSameType = list.some(
+      (b) => b.type === a.type && b.relation === ELLIPSIS && !b.wildcard,
+    );
+    const fixed =
+      a.relation !== ELLIPSIS && a.expiration && plainSameType ? { ...a, expiration: false } : a;
+    if (!out.some((o) => allowedKey(o) === allowedKey(fixed))) out.push(fixed);
+  }
   return out;
 }
 
