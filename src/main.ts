@@ -89,9 +89,13 @@ export async function startServer(
       logger.info('shutting down', { graceMs: config.shutdownGraceMs });
       shutdown.abort();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // Keep-alive connections become idle as their last response ends: close each as soon as it
+      // does, and cut whatever is still busy when the grace period is over.
       server.closeIdleConnections();
+      const sweep = setInterval(() => server.closeIdleConnections(), 50);
       const timer = setTimeout(() => server.closeAllConnections(), config.shutdownGraceMs);
       await closed;
+      clearInterval(sweep);
       clearTimeout(timer);
       await clove.close();
       logger.info('stopped');

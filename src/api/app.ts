@@ -21,6 +21,7 @@ import { addWatchRoutes } from './routes/watch.ts';
 export type { AppDeps } from './route.ts';
 
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const STREAMING_IMPORT = '/clove/v1/relationships/import';
 
 /** Options of `createApp`; `shutdown` aborts long-lived streams (watch) when the server stops. */
 export interface CreateAppOptions {
@@ -64,19 +65,19 @@ export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): App {
     }
   });
 
-  app.use(
-    '*',
-    bodyLimit({
-      maxSize: deps.config.limits.bodyBytes,
-      onError: () => {
-        throw new AppError(
-          'payload_too_large',
-          `request body exceeds ${deps.config.limits.bodyBytes} bytes`,
-          { details: { maxBytes: deps.config.limits.bodyBytes } },
-        );
-      },
-    }),
-  );
+  const limitBody = bodyLimit({
+    maxSize: deps.config.limits.bodyBytes,
+    onError: () => {
+      throw new AppError(
+        'payload_too_large',
+        `request body exceeds ${deps.config.limits.bodyBytes} bytes`,
+        { details: { maxBytes: deps.config.limits.bodyBytes } },
+      );
+    },
+  });
+  // The streaming import reads its body line by line and never holds it whole, so it is exempt:
+  // bulk loads are the reason it exists.
+  app.use('*', (c, next) => (c.req.path === STREAMING_IMPORT ? next() : limitBody(c, next)));
 
   app.onError((err, c) => {
     let appErr: AppError;

@@ -431,6 +431,22 @@ describe('import and export', () => {
     expect(lines).toHaveLength(7);
   });
 
+  it('the streaming import is exempt from the body limit', async () => {
+    const small = createHarness({ CLOVE_BODY_LIMIT_BYTES: '2048' });
+    await small.post('/v1/schema/write', { schema: SCHEMA });
+    const body = Array.from({ length: 300 }, (_, i) => `document:big${i}#owner@user:u${i}`).join(
+      '\n',
+    );
+    expect(body.length).toBeGreaterThan(2048);
+    const res = await small.app.request('/clove/v1/relationships/import', {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEYS.writer}` },
+      body,
+    });
+    expect(res.status).toBe(200);
+    expect(((await res.json()) as { numLoaded: string }).numLoaded).toBe('300');
+  });
+
   it('a bad import line fails the whole import with its line number', async () => {
     const res = await h.app.request('/clove/v1/relationships/import', {
       method: 'POST',

@@ -52,6 +52,23 @@ describe('clove serve start-up', () => {
     expect([denied.code, denied.stdout.trim()]).toEqual([1, 'denied']);
   });
 
+  it('SIGTERM ends open watch streams and exits 0 (graceful shutdown)', async () => {
+    const server = await startServerProcess(['--store', 'memory'], { CLOVE_KEYS: '' });
+    const c = createClient({ endpoint: server.url });
+    await c.writeSchema('definition user {}\n');
+    const messages: unknown[] = [];
+    const watching = (async () => {
+      for await (const m of c.watch({})) messages.push(m);
+      return 'ended';
+    })();
+    await new Promise((r) => setTimeout(r, 1500));
+    const t0 = Date.now();
+    expect(await server.stop()).toBe(0);
+    expect(await watching).toBe('ended');
+    expect(Date.now() - t0).toBeLessThan(8000); // well under the 10 s grace period
+    expect(messages.length).toBeGreaterThan(0);
+  });
+
   it('clove validate runs a zed validation file and reports failing lines', async () => {
     const file = join(dir, 'v.yaml');
     writeFileSync(
