@@ -10,7 +10,8 @@ import { Budget, isOutOfTime } from './budget.ts';
 import { confirmAll } from './confirm.ts';
 import { forwardCollect, type FoundSubjects } from './forward-walk.ts';
 import { compareIds } from './lookup-resources.ts';
-import { EXACT, schemaGraph } from './schema-graph.ts';
+import { EXACT, POSITIVE, schemaGraph } from './schema-graph.ts';
+import { subjectMembers, worthSetAlgebra } from './subject-sets.ts';
 import type {
   CheckResult,
   ExcludedSubject,
@@ -53,7 +54,21 @@ export async function lookupSubjects(
 
   let found: FoundSubjects;
   try {
-    found = await walk(false);
+    // `&`, `-`, `.all` without wildcards: decide most subjects by set algebra over the parts.
+    const members = worthSetAlgebra(graph, req.resource.type, req.permission)
+      ? await subjectMembers(
+          ctx.reader,
+          graph,
+          req.resource,
+          req.permission,
+          req.subjectType,
+          subjectRelation,
+          budget,
+        )
+      : undefined;
+    found = members
+      ? new Map([...members].map(([id, exact]) => [id, exact ? EXACT : POSITIVE]))
+      : await walk(false);
     // A wildcard that is not surely allowed needs its exclusions: walk the subtracted sides too.
     if (found.has('*') && found.get('*') !== EXACT) found = await walk(true);
   } catch (err) {

@@ -7,7 +7,7 @@
  * - permissionsOf(r, s)[name] = check(r, name, s) for every relation and permission name.
  */
 import { expect } from 'vitest';
-import { ELLIPSIS, type SubjectRef } from '../../../src/model/index.ts';
+import { ELLIPSIS, type SubjectRef, type Tuple } from '../../../src/model/index.ts';
 import {
   type LookupContext,
   type LookupEngine,
@@ -17,6 +17,7 @@ import {
   permissionsOf,
   type SubjectResult,
 } from '../../../src/engine/lookup/index.ts';
+import type { SchemaIR } from '../../../src/schema/ir.ts';
 import type { World } from './generate.ts';
 
 function norm(
@@ -27,12 +28,58 @@ function norm(
   return `conditional[${[...(r.missingParams ?? [])].sort().join(',')}]`;
 }
 
-/** The subjects the laws quantify over: every user, every group as `group#member`. */
-export function lawSubjects(world: World): SubjectRef[] {
-  return [
-    ...(world.ids.user ?? []).map((id) => ({ type: 'user', id, relation: ELLIPSIS })),
-    ...(world.ids.group ?? []).map((id) => ({ type: 'group', id, relation: 'member' })),
-  ];
+/** What the laws quantify over: resource types and ids, subjects, and lookupSubjects kinds. */
+export interface LawDomain {
+  readonly types: readonly string[];
+  readonly ids: Readonly<Record<string, readonly string[]>>;
+  readonly subjects: readonly SubjectRef[];
+  /** `[subjectType, subjectRelation]` pairs for lookupSubjects; each also tried with an unseen id. */
+  readonly subjectKinds: readonly (readonly [string, string])[];
+}
+
+/** The domain of a generated world: docs, folders, groups; users and `group#member`. */
+export function worldDomain(world: World): LawDomain {
+  return {
+    types: ['doc', 'folder', 'group'],
+    ids: world.ids,
+    subjects: [
+      ...(world.ids.user ?? []).map((id) => ({ type: 'user', id, relation: ELLIPSIS })),
+      ...(world.ids.group ?? []).map((id) => ({ type: 'group', id, relation: 'member' })),
+    ],
+    subjectKinds: [
+      ['user', ELLIPSIS],
+      ['group', 'member'],
+    ],
+  };
+}
+
+/**
+ * The domain of a tuple set: every resource type and id in the tuples, every non-wildcard subject
+ * (objects and subject sets), and lookupSubjects for every subject type and relation seen.
+ */
+export function tupleDomain(schema: SchemaIR, tuples: readonly Tuple[]): LawDomain {
+  const ids = new Map<string, Set<string>>();
+  const subjects = new Map<string, SubjectRef>();
+  const kinds = new Map<string, readonly [string, string]>();
+  const addId = (type: string, id: string) => {
+    if (!schema.definitions[type] || id === '*') return;
+    let set = ids.get(type);
+    if (!set) ids.set(type, (set = new Set()));
+    set.add(id);
+  };
+  for (const t of tuples) {
+    addId(t.resource.type, t.resource.id);
+    addId(t.subject.type, t.subject.id);
+    const s = t.subject;
+    if (s.id !== '*') subjects.set(`${s.type}:${s.id}#${s.relation}`, s);
+    kinds.set(`${s.type}#${s.relation}`, [s.type, s.relation]);
+  }
+  return {
+    types: [...ids.keys()].sort(),
+    ids: Object.fromEntries([...ids].map(([k, v]) => [k, [...v].sort()])),
+    subjects: [...subjects.values()],
+    subjectKinds: [...kinds.values()],
+  };
 }
 
 /** How a lookupSubjects answer decides one subject id. */
@@ -52,13 +99,14 @@ export function subjectVerdict(subjects: readonly SubjectResult[], id: string): 
 export async function assertLaws(
   engine: LookupEngine,
   ctx: LookupContext,
-  world: World,
+  domain: LawDomain,
   context: Readonly<Record<string, unknown>>,
 ): Promise<void> {
+  const world = { schema: ctx.schema, ids: domain.ids };
   const check = (type: string, id: string, name: string, subject: SubjectRef) =>
     engine.check(ctx, { resource: { type, id }, permission: name, subject, context });
-  const subjects = lawSubjects(world);
-  for (const type of ['doc', 'folder', 'group']) {
+  const subjects = domain.subjects;
+  for (const type of domain.types) {
     const def = world.schema.definitions[type];
     if (!def) continue;
     const names = [...Object.keys(def.relations), ...Object.keys(def.permissions)];
@@ -99,10 +147,7 @@ export async function assertLaws(
         expect(paged, where).toEqual(full.results);
       }
       for (const id of ids) {
-        for (const [subjectType, subjectRelation] of [
-          ['user', ELLIPSIS],
-          ['group', 'member'],
-        ] as const) {
+        for (const [subjectType, subjectRelation] of domain.subjectKinds) {
           const where = `${type}:${id}#${name} subjects ${subjectType}#${subjectRelation}`;
           const ls = await lookupSubjects(engine, ctx, {
             resource: { type, id },
