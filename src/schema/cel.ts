@@ -80,6 +80,23 @@ export function checkCelExpression(
   expression: string,
   params: ReadonlyMap<string, CelT>,
 ): CelIssue[] {
+  return analyzeCelExpression(expression, params).issues;
+}
+
+/** Issues plus the identifiers the expression reads (`undefined` when it does not parse). */
+export interface CelAnalysis {
+  issues: CelIssue[];
+  identifiers: Set<string> | undefined;
+}
+
+/**
+ * Like checkCelExpression, and also collects the identifiers the expression reads, so callers can
+ * report unused parameters as SpiceDB does.
+ */
+export function analyzeCelExpression(
+  expression: string,
+  params: ReadonlyMap<string, CelT>,
+): CelAnalysis {
   let parsed: ReturnType<typeof parse>;
   try {
     parsed = parse(expression);
@@ -87,21 +104,27 @@ export function checkCelExpression(
     const err = e as { message?: string; location?: { start?: { offset?: number } } };
     const offset = err.location?.start?.offset ?? 0;
     const raw = String(err.message ?? e).replace(/^<input>:\d+:\d+: /, '');
-    return [{ code: 'cel_syntax_error', message: `CEL syntax error: ${raw}`, offset, length: 1 }];
+    const issue: CelIssue = {
+      code: 'cel_syntax_error',
+      message: `CEL syntax error: ${raw}`,
+      offset,
+      length: 1,
+    };
+    return { issues: [issue], identifiers: undefined };
   }
+  const identifiers = new Set<string>();
+  collectIdentifiers(parsed.expr as unknown as CelExpr, identifiers);
   const positions = (parsed.sourceInfo?.positions ?? {}) as Record<string, number>;
   const checker = new TypeChecker(params);
   try {
     const result = checker.check(parsed.expr as unknown as CelExpr);
-    if (result.k !== 'bool' && result.k !== 'dyn')
-      return [
-        {
-          code: 'cel_type_error',
-          message: `caveat expression must be bool, found ${typeName(result)}`,
-          offset: 0,
-          length: expression.length,
-        },
-      ];
+    if (result.k !== 'bool' && result.k !== 'dyn') {
+      const message = `caveat expression must be bool, found ${typeName(result)}`;
+      return {
+        issues: [{ code: 'cel_type_error', message, offset: 0, length: expression.length }],
+        identifiers,
+      };
+    }
   } catch (e) {
     if (!(e instanceof CelCheckError)) throw e;
     let offset = e.at ? (positions[String(e.at.id)] ?? 0) : 0;
@@ -111,9 +134,48 @@ export function checkCelExpression(
       while (/\s/.test(expression[offset] ?? '')) offset++;
       length = Math.max(1, /^[=!<>&|+\-*/%?]*/.exec(expression.slice(offset))?.[0].length ?? 1);
     }
-    return [{ code: 'cel_type_error', message: e.message, offset, length }];
+    return {
+      issues: [{ code: 'cel_type_error', message: e.message, offset, length }],
+      identifiers,
+    };
   }
-  return [];
+  return { issues: [], identifiers };
+}
+
+/** Adds every identifier the expression reads (comprehension variables included) to `out`. */
+function collectIdentifiers(e: CelExpr | undefined, out: Set<string>): void {
+  if (!e) return;
+  const k = e.exprKind;
+  switch (k.case) {
+    case 'identExpr':
+      out.add(k.value.name);
+      return;
+    case 'selectExpr':
+      collectIdentifiers(k.value.operand, out);
+      return;
+    case 'callExpr':
+      collectIdentifiers(k.value.target, out);
+      for (const a of k.value.args) collectIdentifiers(a, out);
+      return;
+    case 'listExpr':
+      for (const el of k.value.elements) collectIdentifiers(el, out);
+      return;
+    case 'structExpr':
+      for (const entry of k.value.entries) {
+        if (entry.keyKind.case === 'mapKey')
+          collectIdentifiers(entry.keyKind.value as CelExpr, out);
+        collectIdentifiers(entry.value, out);
+      }
+      return;
+    case 'comprehensionExpr': {
+      const c = k.value;
+      for (const part of [c.iterRange, c.accuInit, c.loopCondition, c.loopStep, c.result])
+        collectIdentifiers(part, out);
+      return;
+    }
+    default:
+      return;
+  }
 }
 
 class TypeChecker {

@@ -99,9 +99,8 @@ export class Lexer {
         const c = src.charCodeAt(this.offset);
         if (c === 32 || c === 9 || c === 13 || c === 0xfeff) this.advance();
         else if (c === 47 && src.charCodeAt(this.offset + 1) === 47) this.lineComment();
-        else if (c === 47 && src.charCodeAt(this.offset + 1) === 42) {
-          if (this.blockComment()) return this.newlineToken(this.position(), this.position());
-        } else break;
+        else if (c === 47 && src.charCodeAt(this.offset + 1) === 42) this.blockComment();
+        else break;
       }
       const start = this.position();
       if (this.offset >= src.length) return { kind: 'eof', text: '', span: { start, end: start } };
@@ -170,8 +169,11 @@ export class Lexer {
     this.comments.push({ text, span: { start, end: this.position() } });
   }
 
-  /** Consumes a block comment; returns true when it spanned a newline (acts as a line break). */
-  private blockComment(): boolean {
+  /**
+   * Consumes a block comment. Like SpiceDB, a block comment is never a line break, even when it
+   * spans lines (`relation a: user /* x\n *\/ permission ...` is one statement).
+   */
+  private blockComment(): void {
     const start = this.position();
     const close = this.source.indexOf('*/', this.offset + 2);
     const endOffset = close < 0 ? this.source.length : close + 2;
@@ -186,7 +188,6 @@ export class Lexer {
       });
     }
     this.comments.push({ text, span });
-    return text.includes('\n');
   }
 
   /**

@@ -43,7 +43,7 @@ describe('expression precedence (SpiceDB: + binds tightest, then &, then -; left
     ['aaa + bbb->ccc', '(aaa + [bbb->ccc])'],
     ['aaa.any(bbb) & ccc.all(ddd)', '([aaa.anybbb] & [ccc.allddd])'],
     ['aaa->bbb->ccc', '[[aaa->bbb]->ccc]'],
-    ['nil + self', '(nil + self)'],
+    ['nil + aaa', '(nil + aaa)'],
     ['(\n\taaa +\n\tbbb\n)', '(aaa + bbb)'],
     ['aaa +\n\tbbb', '(aaa + bbb)'],
   ])('%s', (src, expected) => {
@@ -54,7 +54,7 @@ describe('expression precedence (SpiceDB: + binds tightest, then &, then -; left
     for (const src of [
       'aaa - (bbb - ccc)',
       'aaa & (bbb - ccc)',
-      '(aaa + bbb)->ccc',
+      'aaa->bbb->ccc',
       'aaa + bbb & ccc - ddd',
     ]) {
       const e = permExpr(src);
@@ -80,6 +80,36 @@ describe('statements and top-level items', () => {
       'definition user {}\ndefinition doc { relation viewer: user; permission view = viewer; }',
     );
     expect(ir.definitions.doc?.permissions.view?.expr).toEqual({ kind: 'ref', name: 'viewer' });
+  });
+
+  it('treats `self` as a keyword only after `use self`', () => {
+    const withFlag = parseSchema('use self\ndefinition doc {\n\tpermission perm = self\n}');
+    const without = parseSchema('definition doc {\n\tpermission perm = self\n}');
+    const kind = (r: typeof withFlag) => {
+      const d = r.ast.items.find((i) => i.kind === 'definition');
+      return d?.kind === 'definition' && d.members[0]?.kind === 'permission'
+        ? d.members[0].expr.kind
+        : '';
+    };
+    expect(kind(withFlag)).toBe('self');
+    expect(kind(without)).toBe('ref');
+  });
+
+  it.each(['definition', 'caveat', 'relation', 'permission', 'nil', 'with'])(
+    'rejects the reserved word `%s` as a name',
+    (word) => {
+      const { diagnostics } = parseSchema(`definition doc {\n\trelation ${word}: doc\n}`);
+      expect(diagnostics[0]?.message).toBe(`expected a relation name, found keyword \`${word}\``);
+    },
+  );
+
+  it('arrows start only at an identifier', () => {
+    expect(
+      parseSchema('definition doc {\n\tpermission perm = (aaa)->bbb\n}').diagnostics[0]?.code,
+    ).toBe('expected_statement_end');
+    expect(
+      parseSchema('definition doc {\n\tpermission perm = nil->bbb\n}').diagnostics[0]?.code,
+    ).toBe('expected_statement_end');
   });
 
   it('rejects a permission followed by `}` on the same line, as SpiceDB does', () => {

@@ -38,6 +38,9 @@ class Bail extends Error {}
 
 const TOP_KEYWORDS = new Set(['definition', 'caveat', 'use']);
 
+/** Reserved words SpiceDB never accepts as names (`self` joins them after `use self`). */
+const RESERVED = new Set(['definition', 'caveat', 'relation', 'permission', 'nil', 'with']);
+
 /** Parses `source` into a SchemaAST plus syntax diagnostics; never throws on bad input. */
 export function parseSource(source: string): ParseResult {
   return new Parser(source).parseSchema();
@@ -51,6 +54,8 @@ class Parser {
   private lastReal: Token | undefined;
   private readonly diagnostics: Diagnostic[] = [];
   private commentIdx = 0;
+  /** `use self` seen: `self` is then a keyword; before it, `self` is an ordinary name (SpiceDB). */
+  private useSelf = false;
   /** Depth of open parentheses in an expression: newlines inside parentheses are insignificant. */
   private parenDepth = 0;
 
@@ -240,7 +245,9 @@ class Parser {
   private parseUse(): UseDecl {
     const c = this.leading();
     const kw = this.advance();
-    const name = this.parseIdent('a feature name after `use`');
+    const t = this.expect('ident', 'a feature name after `use`');
+    const name: NameNode = { text: t.text, span: t.span };
+    if (name.text === 'self') this.useSelf = true;
     const node: UseDecl = { kind: 'use', name, span: this.span(kw.span), ...c };
     this.trailing(node);
     return node;
@@ -437,7 +444,10 @@ class Parser {
   // arrow := primary ('->' ident | '.' ('any' | 'all') '(' ident ')')*
 
   private parseArrow(): Expr {
+    const parenthesised = this.at('(');
     let left = this.parsePrimary();
+    // As in SpiceDB, only an identifier starts an arrow: `(a)->b` and `nil->b` are syntax errors.
+    if (parenthesised || left.kind !== 'ref') return left;
     for (;;) {
       if (this.peekOperator('->')) {
         this.advance();
@@ -463,7 +473,12 @@ class Parser {
     if (t.kind === 'ident') {
       this.advance();
       if (t.text === 'nil') return { kind: 'nil', span: t.span };
-      if (t.text === 'self') return { kind: 'self', span: t.span };
+      if (t.text === 'self' && this.useSelf) return { kind: 'self', span: t.span };
+      if (RESERVED.has(t.text))
+        this.fail(
+          `expected a relation, permission, \`nil\` or \`(\`, found keyword \`${t.text}\``,
+          t.span,
+        );
       return { kind: 'ref', name: t.text, span: t.span };
     }
     if (t.kind === '(') {
@@ -562,16 +577,24 @@ class Parser {
 
   private parseIdent(what: string): NameNode {
     const t = this.expect('ident', what);
+    this.notReserved(t, what);
     return { text: t.text, span: t.span };
+  }
+
+  private notReserved(t: Token, what: string): void {
+    if (RESERVED.has(t.text) || (this.useSelf && t.text === 'self'))
+      this.fail(`expected ${what}, found keyword \`${t.text}\``, t.span);
   }
 
   private parseTypeName(what: string): NameNode {
     const first = this.expect('ident', what);
+    this.notReserved(first, what);
     let text = first.text;
     let last = first;
     while (this.at('/')) {
       this.advance();
       last = this.expect('ident', 'a name segment after `/`');
+      this.notReserved(last, 'a name segment after `/`');
       text += `/${last.text}`;
     }
     return { text, span: join(first.span, last.span) };

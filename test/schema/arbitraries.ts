@@ -61,7 +61,11 @@ export const exprArb: fc.Arbitrary<Expr> = fc.letrec<{ expr: Expr }>((tie) => ({
     fc
       .record({
         mode: fc.constantFrom('arrow', 'any', 'all') as fc.Arbitrary<'arrow' | 'any' | 'all'>,
-        left: tie('expr'),
+        // Only an identifier (or an arrow chain starting at one) can start an arrow.
+        left: fc.oneof(
+          relName.map((n): Expr => ({ kind: 'ref', name: n, span: SPAN })),
+          tie('expr').filter((e) => e.kind === 'arrow'),
+        ),
         target: relName,
       })
       .map(
@@ -174,10 +178,16 @@ const useDecl: fc.Arbitrary<TopItem> = fc
   .record({ c: comments, n: fc.constantFrom('expiration', 'self', 'typechecking') })
   .map(({ c, n }) => ({ kind: 'use' as const, name: name(n), span: SPAN, ...c }));
 
-/** Whole schemas: any mix of `use`, definitions and caveats, plus optional end comments. */
+/** Whole schemas: `use self`, then any mix of `use`, definitions and caveats, plus end comments. */
 export const schemaArb: fc.Arbitrary<SchemaAST> = fc
   .record({
     items: fc.array(fc.oneof(definition, caveat, useDecl), { maxLength: 5 }),
     endComments: fc.array(fc.constant('// eof'), { maxLength: 1 }),
   })
-  .map(({ items, endComments }) => ({ kind: 'schema' as const, items, endComments, span: SPAN }));
+  .map(({ items, endComments }) => ({
+    kind: 'schema' as const,
+    // `self` is a keyword only after `use self`, so every generated schema starts with it.
+    items: [{ kind: 'use' as const, name: name('self'), span: SPAN, comments: [] }, ...items],
+    endComments,
+    span: SPAN,
+  }));

@@ -5,7 +5,7 @@
  */
 import type { Position, Span } from '../../errors.ts';
 import type { CaveatDecl } from '../ast.ts';
-import { checkCelExpression } from '../cel.ts';
+import { analyzeCelExpression } from '../cel.ts';
 import { type CelT, CAVEAT_PARAM_TYPES, paramType } from '../cel-types.ts';
 import { type CheckContext, diag, didYouMean } from './context.ts';
 
@@ -24,7 +24,7 @@ const NAMES = [
   'map',
 ];
 
-/** Reports invalid_caveat_type, empty_caveat, cel_syntax_error and cel_type_error. */
+/** Reports invalid_caveat_type, empty_caveat, cel_syntax_error, cel_type_error and unused_caveat_parameter. */
 export function checkCaveats(ctx: CheckContext, source: string): void {
   for (const item of ctx.ast.items) if (item.kind === 'caveat') checkCaveat(ctx, source, item);
 }
@@ -57,7 +57,8 @@ function checkCaveat(ctx: CheckContext, source: string, cav: CaveatDecl): void {
     return;
   }
   if (!typesOk) return; // type errors in the body would only echo the bad parameter
-  for (const issue of checkCelExpression(cav.expression, params)) {
+  const { issues, identifiers } = analyzeCelExpression(cav.expression, params);
+  for (const issue of issues) {
     const start = advance(source, cav.expressionSpan.start, issue.offset);
     const end = advance(
       source,
@@ -67,6 +68,18 @@ function checkCaveat(ctx: CheckContext, source: string, cav: CaveatDecl): void {
     const span: Span = { start, end };
     ctx.report(diag(issue.code, `in caveat \`${cav.name.text}\`: ${issue.message}`, span));
   }
+  // SpiceDB rejects parameters the expression never reads.
+  if (identifiers)
+    for (const p of cav.params)
+      if (!identifiers.has(p.name.text))
+        ctx.report(
+          diag(
+            'unused_caveat_parameter',
+            `parameter \`${p.name.text}\` of caveat \`${cav.name.text}\` is never used`,
+            p.name.span,
+            'remove it or use it in the expression',
+          ),
+        );
 }
 
 /** Moves `from` forward by `count` characters of `source`, tracking lines. */

@@ -11,9 +11,20 @@ import { checkArrow } from './arrows.ts';
 /** `use` flags Clove understands. */
 export const KNOWN_USE_FLAGS = ['expiration', 'self', 'typechecking'] as const;
 
-/** Reports unknown_* and *_not_enabled diagnostics. */
+/** Reports unknown_*, *_not_enabled and misplaced_use diagnostics. */
 export function checkReferences(ctx: CheckContext): void {
+  let seenDeclaration = false;
   for (const item of ctx.ast.items) {
+    if (item.kind === 'use' && seenDeclaration)
+      ctx.report(
+        diag(
+          'misplaced_use',
+          `\`use ${item.name.text}\` must come before every definition and caveat`,
+          item.span,
+          'move it to the top of the schema',
+        ),
+      );
+    if (item.kind !== 'use') seenDeclaration = true;
     if (item.kind === 'use') {
       if (!(KNOWN_USE_FLAGS as readonly string[]).includes(item.name.text))
         ctx.report(
@@ -81,7 +92,11 @@ function checkExpr(ctx: CheckContext, def: DefinitionDecl, perm: PermissionDecl,
     case 'nil':
       return;
     case 'self':
-      if (!ctx.uses.has('self'))
+      return;
+    case 'ref': {
+      const table = ctx.members.get(def.name.text);
+      if (e.name === 'self' && !table?.has('self')) {
+        // Without `use self`, `self` is an ordinary name (as in SpiceDB); almost always the flag is missing.
         ctx.report(
           diag(
             'self_not_enabled',
@@ -90,9 +105,8 @@ function checkExpr(ctx: CheckContext, def: DefinitionDecl, perm: PermissionDecl,
             'add `use self`',
           ),
         );
-      return;
-    case 'ref': {
-      const table = ctx.members.get(def.name.text);
+        return;
+      }
       if (!table?.has(e.name))
         ctx.report(
           diag(
