@@ -51,7 +51,6 @@ export async function permissionsOf(
   const graph = schemaGraph(ctx.schema);
   const remoteMemo = new Map<string, Promise<CheckResult>>();
   const ownMemo = new Map<string, Promise<CheckResult>>();
-  const inProgress = new Set<string>();
   const remote = (type: string, id: string, name: string): Promise<CheckResult> => {
     const key = `${type}:${id}#${name}`;
     let p = remoteMemo.get(key);
@@ -61,26 +60,21 @@ export async function permissionsOf(
     }
     return p;
   };
-  // The resource's own names: relations go to the engine, permissions are combined locally.
+  // The resource's own names: relations go to the engine, permissions are combined locally. A
+  // recursive permission (which includes any ref cycle) goes to the engine whole: how an engine
+  // answers a cycle may depend on where the walk entered it, so its parts' separate answers need not
+  // combine into the whole's answer. The memo is set before evaluating, so concurrent askers share.
   const own = (name: string): Promise<CheckResult> => {
-    // A ref cycle (rejected by the schema checker, guarded anyway) is handed to the engine.
-    // So is a recursive permission: how an engine answers a cycle may depend on where the walk
-    // entered it, so its parts' separate answers need not combine into the whole's answer.
-    const perm = def.permissions[name];
-    if (!perm || inProgress.has(name) || graph.isRecursive(nodeKey(resource.type, name))) {
-      return remote(resource.type, resource.id, name);
-    }
     let p = ownMemo.get(name);
     if (p) return p;
-    inProgress.add(name);
-    p = evaluate(perm.expr).then((local) => {
-      inProgress.delete(name);
-      return local === undefined
-        ? remote(resource.type, resource.id, name)
-        : local
-          ? ALLOWED
-          : DENIED;
-    });
+    const perm = def.permissions[name];
+    if (!perm || graph.isRecursive(nodeKey(resource.type, name)))
+      p = remote(resource.type, resource.id, name);
+    else {
+      p = evaluate(perm.expr).then((local) =>
+        local === undefined ? remote(resource.type, resource.id, name) : local ? ALLOWED : DENIED,
+      );
+    }
     ownMemo.set(name, p);
     return p;
   };

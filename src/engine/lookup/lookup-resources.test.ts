@@ -1,0 +1,151 @@
+import { describe, expect, it } from 'vitest';
+import { arrayReader } from '../../../test/lookup/support/array-reader.ts';
+import { isAppError } from '../../errors.ts';
+import { parseTuple } from '../../model/index.ts';
+import { compileSchema } from '../../schema/index.ts';
+import { createEngine } from '../engine.ts';
+import { lookupResources, streamLookupResources } from './lookup-resources.ts';
+import type { LookupEngine } from './types.ts';
+
+const schema = compileSchema(`definition user {}
+definition group {
+  relation member: user | group#member
+}
+definition document {
+  relation viewer: user | group#member | user:*
+  relation banned: user
+  permission view = viewer
+  permission read = viewer - banned
+}`);
+const tuples = [
+  'group:eng#member@user:ann',
+  ...Array.from(
+    { length: 30 },
+    (_, i) => `document:d${String(i).padStart(2, '0')}#viewer@group:eng#member`,
+  ),
+  'document:x1#viewer@user:ann',
+  'document:x2#viewer@user:*',
+  'document:x2#banned@user:ann',
+].map(parseTuple);
+const ctx = { reader: arrayReader(tuples), schema };
+const ann = { type: 'user', id: 'ann', relation: '...' };
+const viewReq = { resourceType: 'document', permission: 'view', subject: ann };
+
+/** An engine that counts checks, to prove which answers needed none. */
+function countingEngine(): LookupEngine & { checks: number } {
+  const inner = createEngine({ cache: false });
+  const e = {
+    checks: 0,
+    check: (c: Parameters<LookupEngine['check']>[0], r: Parameters<LookupEngine['check']>[1]) => {
+      e.checks++;
+      return inner.check(c, r);
+    },
+  };
+  return e;
+}
+
+describe('lookupResources', () => {
+  it('returns every resource in ascending id order without checking a pure union', async () => {
+    const engine = countingEngine();
+    const res = await lookupResources(engine, ctx, viewReq);
+    const ids = res.results.map((r) => r.resourceId);
+    expect(ids).toHaveLength(32);
+    expect(ids).toEqual([...ids].sort());
+    expect(res.truncated).toBeUndefined();
+    expect(res.cursor).toBeUndefined();
+    expect(engine.checks).toBe(0);
+  });
+
+  it('decides an exclusion by set difference when the subtracted side is exact', async () => {
+    const engine = countingEngine();
+    const res = await lookupResources(engine, ctx, { ...viewReq, permission: 'read' });
+    expect(res.results.map((r) => r.resourceId)).not.toContain('x2');
+    expect(res.results).toHaveLength(31);
+    expect(engine.checks).toBe(0);
+  });
+
+  it('pages with a cursor; truncated says limit only when more results exist', async () => {
+    const engine = createEngine();
+    const all: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const page = await lookupResources(engine, ctx, {
+        ...viewReq,
+        limit: 8,
+        ...(cursor ? { cursor } : {}),
+      });
+      all.push(...page.results.map((r) => r.resourceId));
+      cursor = page.cursor;
+      pages++;
+      if (page.truncated) expect(page.truncated.reason).toBe('limit');
+      else expect(page.cursor).toBeUndefined();
+    } while (cursor);
+    expect(pages).toBe(4);
+    expect(all).toEqual(
+      (await lookupResources(engine, ctx, viewReq)).results.map((r) => r.resourceId),
+    );
+    // Exactly `limit` results and nothing after: not truncated.
+    const exact = await lookupResources(engine, ctx, { ...viewReq, limit: 32 });
+    expect(exact.truncated).toBeUndefined();
+  });
+
+  it('reports a passed deadline as truncation with a cursor that resumes', async () => {
+    const engine = createEngine();
+    const late = await lookupResources(engine, { ...ctx, deadline: Date.now() - 1 }, viewReq);
+    expect(late.results).toEqual([]);
+    expect(late.truncated).toEqual({ reason: 'deadline' });
+    expect(late.cursor).toBeTypeOf('string');
+    const resumed = await lookupResources(engine, ctx, {
+      ...viewReq,
+      cursor: late.cursor as string,
+    });
+    expect(resumed.results).toHaveLength(32);
+  });
+
+  it('treats an aborted signal like a deadline', async () => {
+    const signal = AbortSignal.abort();
+    const res = await lookupResources(createEngine(), { ...ctx, signal }, viewReq);
+    expect(res.truncated).toEqual({ reason: 'deadline' });
+  });
+
+  it('streams the same results and returns the summary', async () => {
+    const engine = createEngine();
+    const it = streamLookupResources(engine, ctx, { ...viewReq, limit: 5 });
+    const got: string[] = [];
+    let step = await it.next();
+    while (!step.done) {
+      got.push(step.value.resourceId);
+      step = await it.next();
+    }
+    expect(got).toHaveLength(5);
+    expect(step.value.truncated).toEqual({ reason: 'limit' });
+    expect(step.value.cursor).toBeTypeOf('string');
+  });
+
+  it.each([
+    ['unknown_definition', { ...viewReq, resourceType: 'nope' }],
+    ['unknown_relation', { ...viewReq, permission: 'nope' }],
+    ['unknown_definition', { ...viewReq, subject: { type: 'robot', id: 'r', relation: '...' } }],
+    ['unknown_relation', { ...viewReq, subject: { type: 'group', id: 'g', relation: 'nope' } }],
+    [
+      'wildcard_subject_not_allowed',
+      { ...viewReq, subject: { type: 'user', id: '*', relation: '...' } },
+    ],
+    ['invalid_request', { ...viewReq, limit: -1 }],
+    ['invalid_cursor', { ...viewReq, cursor: 'not-a-cursor' }],
+  ])('rejects a bad request with %s', async (code, req) => {
+    const err = await lookupResources(createEngine(), ctx, req).catch((e: unknown) => e);
+    expect(isAppError(err, code as never)).toBe(true);
+  });
+
+  it('refuses a cursor issued for another query', async () => {
+    const page = await lookupResources(createEngine(), ctx, { ...viewReq, limit: 1 });
+    const err = await lookupResources(createEngine(), ctx, {
+      ...viewReq,
+      subject: { type: 'user', id: 'bob', relation: '...' },
+      cursor: page.cursor as string,
+    }).catch((e: unknown) => e);
+    expect(isAppError(err, 'invalid_cursor')).toBe(true);
+  });
+});
