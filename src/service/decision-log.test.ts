@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parseTuple } from '../model/index.ts';
+import { createEngine } from '../engine/index.ts';
 import { createMemoryStore } from '../store/index.ts';
 import { createClove } from './clove.ts';
 import { createDecisionLog, openDecisionLog } from './decision-log.ts';
@@ -229,5 +230,59 @@ describe('decision log lookups', () => {
       ['lookup_resources', 'document', 'user:alice', 1],
       ['lookup_subjects', 'document:d1', 'user', 1],
     ]);
+  });
+});
+
+describe('deferred proof memo', () => {
+  it('reuses a proof for the same question at the same revision until a tuple in it expires', async () => {
+    let now = Date.UTC(2030, 0, 1);
+    const store = createMemoryStore({ clock: () => now });
+    const base = createEngine({});
+    let explained = 0;
+    const engine: typeof base = {
+      ...base,
+      check: (ctx, req) => {
+        if (req.explain) explained++;
+        return base.check(ctx, req);
+      },
+    };
+    const m = memoryStream();
+    const log = createDecisionLog(createLineSink(m.stream, { flushIntervalMs: 1 }));
+    const clove = createClove({ store, engine, quantumMs: 0, decisionLog: log });
+    await clove.writeSchema(
+      `use expiration\n${SCHEMA.replace('relation editor: user', 'relation editor: user | user with expiration')}`,
+    );
+    await clove.writeTuples([
+      {
+        op: 'touch',
+        tuple: parseTuple('document:d1#editor@user:alice[expiration:2030-01-01T00:01:00Z]'),
+      },
+      { op: 'touch', tuple: parseTuple('document:d1#workflow@workflow:w1') },
+      { op: 'touch', tuple: parseTuple('workflow:w1#owner@user:alice') },
+    ]);
+    const q = {
+      resource: { type: 'document', id: 'd1' },
+      permission: 'edit',
+      subject: { type: 'user', id: 'alice', relation: '...' },
+    };
+    await clove.check(q);
+    await log.flush();
+    await clove.check(q);
+    await clove.check(q);
+    await log.flush();
+    expect(explained).toBe(1);
+    // The memoised proof rests on the expiring editor tuple; past its expiry the proof is
+    // recomputed (and now goes through the workflow).
+    now += 120_000;
+    await clove.check(q);
+    await log.flush();
+    expect(explained).toBe(2);
+    await clove.close();
+    const got = lines(m.text()).map((l) => l.proof);
+    // The union may prove the first grants either way; the memo repeats whichever it found.
+    expect(new Set(got.slice(0, 3)).size).toBe(1);
+    expect(got[3]).toBe(
+      'document:d1#edit <- document:d1#workflow <- workflow:w1#owner <- user:alice',
+    );
   });
 });

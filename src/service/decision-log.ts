@@ -8,11 +8,15 @@
  * off the response path. Proofs are the expensive part (an explained check bypasses the engine's
  * cache), so by default (`proofs: 'deferred'`) a grant's proof is recomputed after the answer has
  * been returned, at the same snapshot (same revision and expiration clock, so the same answer),
- * with bounded concurrency and a bounded backlog. `'inline'` explains the check itself (one
- * uncached pass, no second evaluation); `'off'` logs no proofs.
+ * with bounded concurrency and a bounded backlog. Proofs are memoised per (revision, question) and
+ * reused while no tuple they rest on has expired, so a question asked again at the same revision
+ * costs no second evaluation (the same reasoning as the engine's cache: a revision never changes).
+ * `'inline'` explains the check itself (one uncached pass, no second evaluation); `'off'` logs no
+ * proofs.
  */
 import { createWriteStream, openSync } from 'node:fs';
 import type { Writable } from 'node:stream';
+import { LRUCache } from 'lru-cache';
 import { AppError } from '../errors.ts';
 import { formatObject, formatSubject } from '../model/index.ts';
 import {
@@ -21,6 +25,7 @@ import {
   type EvalContext,
   formatProof,
   type Proof,
+  type ProofStep,
   proofTuples,
 } from '../engine/index.ts';
 import { createLineSink, type LineSink, type LineSinkStats } from './decision-log-sink.ts';
@@ -40,6 +45,8 @@ export interface DecisionLogOptions {
   readonly proofConcurrency?: number;
   /** Deferred proofs waiting; beyond it a grant is logged with `proofSkipped: "backlog"` (default 10,000). */
   readonly maxPendingProofs?: number;
+  /** Deferred proofs memoised per (revision, question); 0 disables (default 10,000). */
+  readonly proofCacheSize?: number;
   /** Random source for sampling (tests). */
   readonly random?: () => number;
   /** Wall clock for the `time` field (tests). */
@@ -120,6 +127,13 @@ export function createDecisionLog(sink: LineSink, opts: DecisionLogOptions = {})
   let running = 0;
   const backlog: (() => Promise<void>)[] = [];
   const idle: (() => void)[] = [];
+  const cacheSize = opts.proofCacheSize ?? 10_000;
+  const memo =
+    cacheSize > 0
+      ? new LRUCache<string, ProofFields & { until: number }>({ max: cacheSize })
+      : undefined;
+  /** Proofs being computed, shared by identical questions arriving meanwhile. */
+  const computing = new Map<string, Promise<ProofFields | string>>();
 
   function pump(): void {
     while (running < concurrency && backlog.length > 0) {
@@ -166,6 +180,20 @@ export function createDecisionLog(sink: LineSink, opts: DecisionLogOptions = {})
         emit(line);
         return;
       }
+      const reader = explainAt.ctx.reader;
+      const key = `${reader.revision}|${line.resource}#${line.permission}@${line.subject}|${
+        line.context === undefined ? '' : JSON.stringify(line.context)
+      }`;
+      const hit = memo?.get(key);
+      if (hit && reader.now < hit.until) {
+        emit({ ...line, proof: hit.proof, proofTuples: hit.proofTuples });
+        return;
+      }
+      const shared = computing.get(key);
+      if (shared) {
+        void shared.then((p) => emit(withProof(line, p)));
+        return;
+      }
       if (backlog.length >= maxPending) {
         proofsSkipped++;
         emit({ ...line, proofSkipped: 'backlog' });
@@ -173,16 +201,23 @@ export function createDecisionLog(sink: LineSink, opts: DecisionLogOptions = {})
       }
       // Recompute at the same snapshot, without the request's signal or deadline: the request may
       // already be finished (or cancelled) when the proof runs.
-      const ctx: EvalContext = { reader: explainAt.ctx.reader, schema: explainAt.ctx.schema };
+      const ctx: EvalContext = { reader, schema: explainAt.ctx.schema };
+      let settle: (p: ProofFields | string) => void = () => {};
+      computing.set(key, new Promise((r) => (settle = r)));
       backlog.push(async () => {
+        let p: ProofFields | string;
         try {
           const r = await explainAt.engine.check(ctx, { ...d.request, explain: true });
-          if (r.proof && r.proof.kind === 'step') Object.assign(line, proofFields(r.proof));
-          else Object.assign(line, { proofSkipped: 'not_reproduced' });
+          if (r.proof && r.proof.kind === 'step') {
+            p = proofFields(r.proof);
+            memo?.set(key, { ...p, until: earliestExpiry(r.proof) });
+          } else p = 'not_reproduced';
         } catch {
-          Object.assign(line, { proofSkipped: 'error' });
+          p = 'error';
         }
-        emit(line);
+        computing.delete(key);
+        settle(p);
+        emit(withProof(line, p));
       });
       pump();
     },
@@ -247,9 +282,35 @@ function checkLine(d: CheckDecision, now: number): Record<string, unknown> {
   return line;
 }
 
+interface ProofFields {
+  readonly proof: string;
+  readonly proofTuples: string[];
+}
+
 /** The proof path (one line, `formatProof`) and every tuple the grant used (both sides of an `&`). */
-function proofFields(proof: Proof): { proof: string; proofTuples: string[] } {
+function proofFields(proof: Proof): ProofFields {
   return { proof: formatProof(proof), proofTuples: proofTuples(proof) };
+}
+
+/** The line with its proof, or with `proofSkipped` naming why there is none. */
+function withProof(
+  line: Record<string, unknown>,
+  p: ProofFields | string,
+): Record<string, unknown> {
+  return typeof p === 'string'
+    ? { ...line, proofSkipped: p }
+    : { ...line, proof: p.proof, proofTuples: p.proofTuples };
+}
+
+/** When the first tuple a proof rests on expires (the proof is no longer a reason after that). */
+function earliestExpiry(proof: Proof): number {
+  let until = Number.POSITIVE_INFINITY;
+  const walk = (s: ProofStep): void => {
+    if (s.tuple?.expiresAt !== undefined && s.tuple.expiresAt < until) until = s.tuple.expiresAt;
+    for (const c of s.children) walk(c);
+  };
+  if (proof.kind === 'step') walk(proof);
+  return until;
 }
 
 function errorCode(err: unknown): string {

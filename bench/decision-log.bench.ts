@@ -1,0 +1,217 @@
+/**
+ * Bench: check throughput with the decision log off vs on (schema/agents.zed, memory store, engine
+ * cache on as in `clove serve`). Variants, measured in alternating rounds (the machine is noisy, so
+ * the report gives medians):
+ *   off       no decision log
+ *   noproof   log on (every decision, 100% sampling), no proof paths
+ *   deferred  log on, grants get their proof recomputed after answering (the default)
+ *   inline    log on, sampled checks run explained (one uncached pass)
+ * Each round runs `--checks` checks with `--concurrency` in flight over a mix of grants, denials
+ * and conditional answers, and reports answers/s (time until every answer came back) and
+ * drained/s (until the log also flushed every line to its file, proofs included). Log lines go to
+ * a real temp file. Expected answers are verified on every round, and the log's line count too.
+ *
+ * `--http` measures the same over HTTP: a server in this process (`startServer`) per variant and
+ * a client loop through the typed client.
+ *
+ *   npx tsx bench/decision-log.bench.ts [--checks 20000] [--rounds 5] [--concurrency 16] [--http]
+ */
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createClient, obj, subject } from '../src/client/index.ts';
+import { loadConfig } from '../src/config.ts';
+import { startServer } from '../src/main.ts';
+import { parseTuple } from '../src/model/index.ts';
+import {
+  type CheckInput,
+  type Clove,
+  createClove,
+  type DecisionProofMode,
+  openDecisionLog,
+  silentLogger,
+} from '../src/service/index.ts';
+import { createMemoryStore } from '../src/store/index.ts';
+
+function arg(name: string, fallback: number): number {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+const CHECKS = arg('checks', 20_000);
+const ROUNDS = arg('rounds', 5);
+const CONCURRENCY = arg('concurrency', 16);
+const HTTP = process.argv.includes('--http');
+const SCHEMA = readFileSync(new URL('../schema/agents.zed', import.meta.url), 'utf8');
+
+type Variant = 'off' | 'noproof' | 'deferred' | 'inline';
+const VARIANTS: readonly Variant[] = ['off', 'noproof', 'deferred', 'inline'];
+const PROOFS: Record<Exclude<Variant, 'off'>, DecisionProofMode> = {
+  noproof: 'off',
+  deferred: 'deferred',
+  inline: 'inline',
+};
+
+/** 200 users each with a workflow, a session, a sub-agent and five documents; 1 in 4 sessions' users can only view. */
+function world(): { tuples: string[]; queries: { q: CheckInput; expect: string }[] } {
+  const tuples: string[] = [];
+  const queries: { q: CheckInput; expect: string }[] = [];
+  const ref = (t: string) => {
+    const [type, id] = t.split(':') as [string, string];
+    return { type, id };
+  };
+  const q = (res: string, permission: string, sub: string, context?: Record<string, unknown>) => ({
+    resource: ref(res),
+    permission,
+    subject: { ...ref(sub), relation: '...' },
+    ...(context ? { context } : {}),
+  });
+  for (let u = 0; u < 200; u++) {
+    const user = `user:u${u}`;
+    const s = `agent_session:s${u}`;
+    const sub = `agent_session:sub${u}`;
+    const w = `workflow:w${u}`;
+    tuples.push(
+      `${w}#owner@${user}`,
+      `${user}#delegate@${s}[expiration:2300-01-01T00:00:00Z]`,
+      `${w}#session@${s}[expiration:2300-01-01T00:00:00Z]`,
+      `${s}#workflow@${w}`,
+      `${s}#sub_agent@${sub}[within_task:{"allowed_tasks":["t${u}"]}][expiration:2300-01-01T00:00:00Z]`,
+    );
+    const viewOnly = u % 4 === 0;
+    for (let d = 0; d < 5; d++) {
+      const doc = `document:u${u}d${d}`;
+      tuples.push(`${doc}#${viewOnly ? 'viewer' : 'editor'}@${user}`, `${doc}#workflow@${w}`);
+      queries.push(
+        { q: q(doc, 'edit', s), expect: viewOnly ? 'no_permission' : 'has_permission' },
+        { q: q(doc, 'view', s), expect: 'has_permission' },
+        { q: q(doc, 'view', sub, { task: `t${u}` }), expect: 'has_permission' },
+        { q: q(doc, 'view', sub), expect: 'conditional_permission' },
+        { q: q(doc, 'edit', `agent_session:s${(u + 1) % 200}`), expect: 'no_permission' },
+      );
+    }
+  }
+  return { tuples, queries };
+}
+
+const W = world();
+const dir = mkdtempSync(join(tmpdir(), 'clove-decision-bench-'));
+
+async function runLoop(
+  check: (i: number) => Promise<string>,
+): Promise<{ answersMs: number; wrong: number }> {
+  let next = 0;
+  let wrong = 0;
+  const t0 = performance.now();
+  await Promise.all(
+    Array.from({ length: CONCURRENCY }, async () => {
+      for (;;) {
+        const i = next++;
+        if (i >= CHECKS) return;
+        const item = W.queries[i % W.queries.length] as (typeof W.queries)[number];
+        if ((await check(i)) !== item.expect) wrong++;
+      }
+    }),
+  );
+  return { answersMs: performance.now() - t0, wrong };
+}
+
+/** One in-process round: fresh store + service, warm-up pass, then the measured pass. */
+async function roundInProcess(v: Variant, round: number) {
+  const file = join(dir, `${v}-${round}.jsonl`);
+  const log = v === 'off' ? undefined : openDecisionLog({ target: file, proofs: PROOFS[v] });
+  const clove: Clove = createClove({
+    store: createMemoryStore(),
+    quantumMs: 5000,
+    ...(log ? { decisionLog: log } : {}),
+  });
+  await clove.writeSchema(SCHEMA);
+  await clove.importTuples(W.tuples.map(parseTuple));
+  const check = async (i: number) => {
+    const item = W.queries[i % W.queries.length] as (typeof W.queries)[number];
+    return (await clove.check(item.q, { caller: 'bench' })).answer.permissionship;
+  };
+  // Warm-up: the cache and JIT see every query once (logged too, so the file has them).
+  for (let i = 0; i < W.queries.length; i++) await check(i);
+  const t0 = performance.now();
+  const { answersMs, wrong } = await runLoop(check);
+  await log?.flush();
+  const drainedMs = performance.now() - t0;
+  await clove.close();
+  const lines = log ? readFileSync(file, 'utf8').split('\n').length - 1 : 0;
+  if (log && lines !== CHECKS + W.queries.length)
+    throw new Error(`${v}: expected ${CHECKS + W.queries.length} log lines, got ${lines}`);
+  if (wrong > 0) throw new Error(`${v}: ${wrong} wrong answers`);
+  return { answersMs, drainedMs };
+}
+
+/** One HTTP round: `startServer` in this process on a free port, client loop over loopback. */
+async function roundHttp(v: Variant, round: number) {
+  const file = join(dir, `http-${v}-${round}.jsonl`);
+  const config = loadConfig(
+    { port: 0, store: 'memory' },
+    v === 'off' ? {} : { CLOVE_DECISION_LOG: file, CLOVE_DECISION_LOG_PROOFS: PROOFS[v] },
+  );
+  const server = await startServer(config, { logger: silentLogger });
+  const clove = server.clove;
+  await clove.writeSchema(SCHEMA);
+  await clove.importTuples(W.tuples.map(parseTuple));
+  const client = createClient({ endpoint: server.url });
+  const check = async (i: number) => {
+    const item = W.queries[i % W.queries.length] as (typeof W.queries)[number];
+    const r = await client.checkPermission({
+      resource: obj(`${item.q.resource.type}:${item.q.resource.id}`),
+      permission: item.q.permission,
+      subject: subject(`${item.q.subject.type}:${item.q.subject.id}`),
+      ...(item.q.context ? { context: item.q.context as Record<string, unknown> } : {}),
+    });
+    return r.permissionship.replace('PERMISSIONSHIP_', '').toLowerCase();
+  };
+  for (let i = 0; i < W.queries.length; i++) await check(i);
+  const t0 = performance.now();
+  const { answersMs, wrong } = await runLoop(check);
+  const answered = performance.now();
+  await server.close(); // flushes the decision log
+  const drainedMs = answered - t0 + (performance.now() - answered);
+  if (wrong > 0) throw new Error(`${v}: ${wrong} wrong answers`);
+  return { answersMs, drainedMs };
+}
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = Math.floor(s.length / 2);
+  return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
+};
+
+const results = new Map<Variant, { answers: number[]; drained: number[] }>(
+  VARIANTS.map((v) => [v, { answers: [], drained: [] }]),
+);
+console.log(
+  `decision log bench (${HTTP ? 'HTTP' : 'in-process'}): ${CHECKS} checks × ${ROUNDS} rounds, ` +
+    `concurrency ${CONCURRENCY}, ${W.tuples.length} tuples, ${W.queries.length} distinct queries`,
+);
+for (let r = 0; r < ROUNDS; r++) {
+  // Rotate the order every round so no variant always runs first (warm CPU, GC state).
+  const order = VARIANTS.map((_, i) => VARIANTS[(i + r) % VARIANTS.length] as Variant);
+  for (const v of order) {
+    const { answersMs, drainedMs } = HTTP ? await roundHttp(v, r) : await roundInProcess(v, r);
+    const entry = results.get(v) as { answers: number[]; drained: number[] };
+    entry.answers.push((CHECKS / answersMs) * 1000);
+    entry.drained.push((CHECKS / drainedMs) * 1000);
+    if (typeof global.gc === 'function') global.gc();
+  }
+  process.stdout.write(`round ${r + 1}/${ROUNDS} done\n`);
+}
+rmSync(dir, { recursive: true, force: true });
+
+const base = median((results.get('off') as { answers: number[] }).answers);
+console.log('\nvariant    answers/s (median)  vs off   drained/s (median)  runs (answers/s)');
+for (const v of VARIANTS) {
+  const e = results.get(v) as { answers: number[]; drained: number[] };
+  const a = median(e.answers);
+  const pct = ((a / base - 1) * 100).toFixed(1);
+  console.log(
+    `${v.padEnd(10)} ${a.toFixed(0).padStart(18)}  ${`${pct}%`.padStart(6)}   ${median(e.drained)
+      .toFixed(0)
+      .padStart(18)}  ${e.answers.map((x) => x.toFixed(0)).join(' ')}`,
+  );
+}
