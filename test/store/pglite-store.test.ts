@@ -17,10 +17,15 @@ afterAll(async () => {
   await template.close();
 });
 
-describeTupleStore('pglite', async (opts) => {
-  const driver = await openPgliteDriver((await template.clone()) as PGlite);
-  return createSqlStore(driver, opts);
-});
+describeTupleStore(
+  'pglite',
+  async (opts) => {
+    const driver = await openPgliteDriver((await template.clone()) as PGlite);
+    return createSqlStore(driver, opts);
+  },
+  // One connection: a read waits for an open write transaction to finish.
+  { readsDuringWrites: false },
+);
 
 describe('pglite store on disk', () => {
   it('creates and migrates a data directory, and keeps data and store id across restarts', async () => {
