@@ -114,9 +114,13 @@ export function addRoute<B extends z.ZodType>(
     const body = spec.ndjsonBody ? ({} as z.infer<B>) : await parseJsonBody(c, spec.body);
     const timeoutMs = deps.config.limits.requestTimeoutMs;
     const deadline = Date.now() + timeoutMs;
+    // One controller per request, aborted by the deadline or by the client going away. (A plain
+    // listener instead of AbortSignal.any, which costs ~0.1 ms per call on Node 20.)
     const ctrl = new AbortController();
+    const signal = ctrl.signal;
     const clientGone = c.req.raw.signal;
-    const signal = clientGone ? AbortSignal.any([ctrl.signal, clientGone]) : ctrl.signal;
+    const onGone = () => ctrl.abort(new AppError('unavailable', 'the client went away'));
+    clientGone?.addEventListener('abort', onGone, { once: true });
     let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<never>((_, reject) => {
       if (spec.noDeadline) return;
@@ -130,7 +134,10 @@ export function addRoute<B extends z.ZodType>(
       }, timeoutMs);
     });
     expired.catch(() => {});
-    const done = () => clearTimeout(timer);
+    const done = () => {
+      clearTimeout(timer);
+      clientGone?.removeEventListener('abort', onGone);
+    };
     const call: CallContext = {
       signal,
       deadline,

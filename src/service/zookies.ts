@@ -17,8 +17,20 @@ export interface Zookies {
 
 export function createZookies(store: TupleStore, quantumMs: number): Zookies {
   const resolver = createRevisionResolver(store, { quantumMs });
+  // Encoding signs the token (an HMAC per call); most requests share a handful of recent
+  // revisions, so remember the last few tokens.
+  const recent = new Map<Revision, string>();
+  const encode = (revision: Revision): string => {
+    let token = recent.get(revision);
+    if (token === undefined) {
+      token = encodeZookie({ revision, storeId: store.storeId });
+      if (recent.size >= 64) recent.delete(recent.keys().next().value as Revision);
+      recent.set(revision, token);
+    }
+    return token;
+  };
   return {
-    encode: (revision) => encodeZookie({ revision, storeId: store.storeId }),
+    encode,
     async decodeChecked(token) {
       const revision = decodeZookie(token, store.storeId);
       await store.checkRevision(revision);
