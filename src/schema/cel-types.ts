@@ -1,7 +1,8 @@
 /**
  * The CEL types a caveat can mention, and the mapping from schema parameter types (`int`,
  * `list<string>`, `map<int>`, `ipaddress`, `any`) to them. `map<T>` is SpiceDB's map with string
- * keys; `any` is CEL's `dyn`; `ipaddress` is an opaque type with the `in_cidr(string)` method
+ * keys; `any` is CEL's `dyn`; `uint` is CEL `int` (as SpiceDB declares it); `ipaddress` is an
+ * opaque type with the `in_cidr(string)` method
  * (SpiceDB's custom type; @bufbuild/cel has none, so Clove models it itself).
  */
 import type { CelTypeNode } from './ast.ts';
@@ -48,7 +49,10 @@ export const DYN: CelT = { k: 'dyn' };
 export function paramType(t: CelTypeNode): CelT | { error: string; node: CelTypeNode } {
   if (SCALARS.has(t.name)) {
     if (t.args.length > 0) return { error: `type \`${t.name}\` takes no type arguments`, node: t };
-    return t.name === 'any' ? DYN : ({ k: t.name } as CelT);
+    if (t.name === 'any') return DYN;
+    // SpiceDB declares `uint` parameters as CEL int (`cnt == 1` checks, `cnt == 1u` does not).
+    if (t.name === 'uint') return { k: 'int' };
+    return { k: t.name } as CelT;
   }
   if (t.name === 'list' || t.name === 'map') {
     if (t.args.length !== 1)
@@ -72,7 +76,7 @@ export function typeName(t: CelT): string {
   return t.k;
 }
 
-/** True when values of `a` and `b` may be compared / combined (dyn matches anything). */
+/** True when values of `a` and `b` may be compared / combined (dyn matches anything, null only dyn). */
 export function compatible(a: CelT, b: CelT): boolean {
   if (a.k === 'dyn' || b.k === 'dyn') return true;
   if (a.k === 'list' && b.k === 'list') return compatible(a.elem, b.elem);
@@ -85,6 +89,9 @@ export function compatible(a: CelT, b: CelT): boolean {
 export function join(a: CelT, b: CelT): CelT {
   if (a.k === 'dyn') return b;
   if (b.k === 'dyn') return a;
+  if (a.k === 'list' && b.k === 'list') return { k: 'list', elem: join(a.elem, b.elem) };
+  if (a.k === 'map' && b.k === 'map')
+    return { k: 'map', key: join(a.key, b.key), value: join(a.value, b.value) };
   return sameType(a, b) ? a : DYN;
 }
 

@@ -40,7 +40,7 @@ describe('caveat CEL type checking', () => {
     'blob == 1 || blob.x.y == "z"',
     'ip.in_cidr("10.0.0.0/8") && !ipaddress("1.2.3.4").in_cidr("10.0.0.0/8")',
     'at < timestamp("2024-01-01T00:00:00Z") && at + ttl > at && at - at > duration("1s")',
-    'ratio * 2.0 > 1.5 && cnt > 1u && int(ratio) == num',
+    'ratio * 2.0 > 1.5 && cnt > 1 && int(ratio) == num',
     'size(raw) > 0 && raw == b"x"',
     'tags.map(x, x + "!").filter(x, x.contains("a")).size() == 1',
     'flag ? num > 1 : num < 1',

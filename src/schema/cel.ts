@@ -185,6 +185,14 @@ class TypeChecker {
     this.scopes = [new Map(params)];
   }
 
+  /** True for an identifier bound by an enclosing comprehension (macro variable). */
+  private isIterVar(e: CelExpr): boolean {
+    if (e.exprKind.case !== 'identExpr') return false;
+    const name = e.exprKind.value.name;
+    for (let i = this.scopes.length - 1; i >= 1; i--) if (this.scopes[i]?.has(name)) return true;
+    return false;
+  }
+
   private lookup(name: string): CelT | undefined {
     for (let i = this.scopes.length - 1; i >= 0; i--) {
       const t = this.scopes[i]?.get(name);
@@ -312,24 +320,19 @@ class TypeChecker {
         return a;
       case '_==_':
       case '_!=_':
-        if (
-          !compatible(a, b) &&
-          !(isNumeric(a) && isNumeric(b)) &&
-          a.k !== 'null' &&
-          b.k !== 'null'
-        )
-          mismatch();
+        // No cross-type numeric equality at check time (cel-go): `num == 1.0` is an error.
+        if (!compatible(a, b)) mismatch();
         return BOOL;
       case '_<_':
       case '_<=_':
       case '_>_':
-      case '_>=_':
-        if (
-          !(compatible(a, b) && ORDERED.has(a.k === 'dyn' ? b.k : a.k)) &&
-          !(isNumeric(a) && isNumeric(b))
-        )
-          mismatch();
+      case '_>=_': {
+        const ordered = compatible(a, b) && ORDERED.has(a.k === 'dyn' ? b.k : a.k);
+        // cel-go (as SpiceDB runs it) accepts int/double ordering only on comprehension variables.
+        const loose = isNumeric(a) && isNumeric(b) && c.args.some((x) => this.isIterVar(x));
+        if (!ordered && !loose) mismatch();
         return BOOL;
+      }
       case '_+_':
         return arithmetic(a, b, mismatch, true);
       case '_-_':
@@ -348,7 +351,7 @@ class TypeChecker {
         return a.k === 'dyn' ? b : a;
       case '_?_:_': {
         const [cond, x, y] = args as [CelT, CelT, CelT];
-        if (!compatible(cond, BOOL)) mismatch();
+        if (!compatible(cond, BOOL) || !compatible(x, y)) mismatch();
         return join(x, y);
       }
       case '_[_]':
