@@ -56,5 +56,5 @@ describe('clove serve on Postgres (DATABASE_URL)', () => {
       expect(await a.stop()).toBe(0);
       expect(await b.stop()).toBe(0);
     }
-  });
+  }, 300_000); // child processes on a shared machine: generous
 });

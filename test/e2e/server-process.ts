@@ -57,7 +57,7 @@ export function runCli(
   });
 }
 
-/** Spawns `clove serve` with `args` and waits until it answers (or exits, or 60 s pass). */
+/** Spawns `clove serve` with `args` and waits until it answers (or exits, or 120 s pass). */
 export async function startServerProcess(
   args: string[],
   env: Record<string, string> = {},
@@ -81,7 +81,7 @@ export async function startServerProcess(
   );
   const url = `http://127.0.0.1:${port}`;
   let ready = false;
-  while (!ready && Date.now() - t0 < 60_000) {
+  while (!ready && Date.now() - t0 < 120_000) {
     if (child.exitCode !== null) throw new Error(`server exited (${child.exitCode}):\n${logs}`);
     try {
       ready = (await fetch(`${url}/healthz`)).ok;

@@ -50,7 +50,7 @@ describe('clove serve start-up', () => {
     expect(check.code).toBe(0);
     const denied = await runCli(['check', 'document:kept', 'view', 'user:bob', '--store', store]);
     expect([denied.code, denied.stdout.trim()]).toEqual([1, 'denied']);
-  });
+  }, 300_000); // child processes on a shared machine: generous
 
   it('SIGTERM ends open watch streams and exits 0 (graceful shutdown)', async () => {
     const server = await startServerProcess(['--store', 'memory'], { CLOVE_KEYS: '' });
