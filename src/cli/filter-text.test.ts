@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UsageError } from './args.ts';
+import { progressLine } from './commands/tuples.ts';
 import { parseFilter, parseSubjectArg, relationshipText } from './filter-text.ts';
 
 describe('CLI text forms', () => {
@@ -50,5 +51,12 @@ describe('CLI text forms', () => {
         subject: s,
       }),
     ).toBe('doc:d#viewer@group:eng#member');
+  });
+
+  it('renders the import progress bar', () => {
+    expect(progressLine(50, 100, 1234)).toBe(
+      `[${'#'.repeat(15)}${'.'.repeat(15)}]  50%  1,234 lines`,
+    );
+    expect(progressLine(10, undefined, 7)).toBe('importing… 7 lines');
   });
 });

@@ -3,7 +3,7 @@
  * server (`--endpoint`) or a local store. Import and export stream NDJSON or the text form, with a
  * progress line on stderr.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, statSync } from 'node:fs';
 import { Readable } from 'node:stream';
 import { parseTuple } from '../../model/index.ts';
 import type * as T from '../../client/index.ts';
@@ -135,21 +135,27 @@ async function stdinLines(): Promise<string[]> {
     .filter((l) => l !== '' && !l.startsWith('//'));
 }
 
-/** Streams the file to the server, counting lines sent for the progress line. */
+/**
+ * Streams the file to the server. On a terminal, stderr shows a progress bar (bytes sent of the
+ * file's size; a running line count for stdin).
+ */
 async function importTuples(c: T.CloveClient, file: string, io: Io): Promise<number> {
   const source = file === '-' ? process.stdin : createReadStream(file);
+  const total = file === '-' ? undefined : statSync(file).size;
   let lines = 0;
+  let bytes = 0;
   let last = 0;
   const progress = (final = false) => {
     const now = Date.now();
-    if (!final && now - last < 200) return;
+    if (!io.tty || (!final && now - last < 200)) return;
     last = now;
-    if (io.tty) io.err(`\rimporting… ${lines} lines sent${final ? '\n' : ''}`);
+    io.err(`\r${progressLine(bytes, total, lines)}${final ? '\n' : ''}`);
   };
   const counted = (async function* () {
     for await (const chunk of source) {
       const buf = typeof chunk === 'string' ? Buffer.from(chunk) : (chunk as Buffer);
       for (const b of buf) if (b === 10) lines++;
+      bytes += buf.length;
       progress();
       yield buf;
     }
@@ -190,4 +196,14 @@ async function exportTuples(
   if (sink) await new Promise<void>((resolve) => sink.end(resolve));
   if (outFile) io.err(`${io.tty ? '\r' : ''}exported ${n} tuples to ${outFile}\n`);
   return EXIT.ok;
+}
+
+/** `[#########...........]  45%  12,345 lines` (or just the line count when the size is unknown). */
+export function progressLine(bytes: number, total: number | undefined, lines: number): string {
+  const count = `${lines.toLocaleString('en-US')} lines`;
+  if (!total) return `importing… ${count}`;
+  const ratio = Math.min(1, bytes / total);
+  const width = 30;
+  const filled = Math.round(ratio * width);
+  return `[${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(Math.round(ratio * 100)).padStart(3)}%  ${count}`;
 }
