@@ -98,7 +98,8 @@ async function* pages(
   }
   let ids = [...members.keys()];
   if (after !== undefined) ids = ids.filter((id) => id > after);
-  ids.sort(compareIds);
+  // Default sort compares UTF-16 code units, the same order as compareIds, without a JS callback.
+  ids.sort();
 
   let emitted = 0;
   let last: string | undefined;

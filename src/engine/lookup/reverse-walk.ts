@@ -136,7 +136,8 @@ async function batched(
 ): Promise<void> {
   const all = [...ids.keys()];
   for (let i = 0; i < all.length; i += MAX_IDS_PER_QUERY) {
-    const tuples = await reader.query(query(all.slice(i, i + MAX_IDS_PER_QUERY)));
-    for (const t of tuples) each(t);
+    const chunk = all.length <= MAX_IDS_PER_QUERY ? all : all.slice(i, i + MAX_IDS_PER_QUERY);
+    const tuples = await reader.query(query(chunk));
+    for (let j = 0; j < tuples.length; j++) each(tuples[j] as Tuple);
   }
 }
