@@ -172,7 +172,7 @@ export async function parseJsonBody<S extends z.ZodType>(
       throw new AppError('invalid_request', 'request body is not valid JSON');
     }
   }
-  const parsed = schema.safeParse(json);
+  const parsed = schema.safeParse(camelizeKeys(json));
   if (!parsed.success) {
     const issues = parsed.error.issues.map((i) => ({
       path: i.path.map(String).join('.'),
@@ -186,4 +186,24 @@ export async function parseJsonBody<S extends z.ZodType>(
     );
   }
   return parsed.data;
+}
+
+/** Fields holding free-form JSON objects (google.protobuf.Struct): their keys are data, kept as is. */
+const STRUCT_FIELDS = new Set(['context', 'optionalTransactionMetadata']);
+
+/**
+ * SpiceDB's gateway (protojson) accepts proto field names (`resource_type`) as well as JSON names
+ * (`resourceType`); so does Clove, by renaming snake_case keys before validation.
+ */
+export function camelizeKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(camelizeKeys);
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, v] of Object.entries(value)) {
+    const name = key.includes('_')
+      ? key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase())
+      : key;
+    out[name] = STRUCT_FIELDS.has(name) ? v : camelizeKeys(v);
+  }
+  return out;
 }

@@ -89,6 +89,22 @@ describe('/v1/permissions/check', () => {
     expect(typeof res.body.checkedAt.token).toBe('string');
   });
 
+  it('accepts proto field names (snake_case) like SpiceDB’s gateway, keeping context keys', async () => {
+    const res = await h.json(
+      '/v1/permissions/check',
+      {
+        consistency: { at_least_as_fresh: { token } },
+        resource: { object_type: 'document', object_id: 'd1' },
+        permission: 'view',
+        subject: { object: { object_type: 'user', object_id: 'ann' } },
+        context: { some_param: 1 },
+      },
+      KEYS.reader,
+    );
+    expect(res.status).toBe(200);
+    expect(res.body.permissionship).toBe('PERMISSIONSHIP_HAS_PERMISSION');
+  });
+
   it('explain returns a proof and its text', async () => {
     const res = await check('document:d1', 'view', 'user:bob', { explain: true });
     expect(res.body.explanation.text).toMatch(/eng/);
