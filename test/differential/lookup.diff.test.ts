@@ -3,13 +3,21 @@
  * Clove (cache on and off) must return the same sets as SpiceDB: the same ids, the same
  * allowed/conditional marker on each, and for a wildcard subject the same excluded subjects with
  * their markers. Seeded like check.diff (DIFF_SEED, DIFF_CASES, DIFF_SHRINK_MS; docs/testing.md).
+ *
+ * Arbitration by SpiceDB's own check: SpiceDB v1.54's lookups sometimes contradict its check (found
+ * by this suite: LookupSubjects through `self` returns the resource id under any subject type;
+ * LookupSubjects through `.all()` over a relation whose subject types lack the arrow's relation keeps
+ * subjects that check denies). When the sets differ, every id whose effective answer differs is
+ * checked on SpiceDB; if SpiceDB's check agrees with Clove for all of them, the difference is counted
+ * as `spicedb_lookup_inconsistent` instead of failing (check itself is compared in check.diff).
+ * Differences in the wildcard entry itself always fail.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Engine, lookupResources, lookupSubjects } from '../../src/engine/index.ts';
+import type { Tuple } from '../../src/model/index.ts';
 import { type DiffCase, diffCaseArb } from '../support/generators/index.ts';
 import {
   type LookedUpResource,
-  type LookedUpSubject,
   SpiceDBCallError,
   type SpiceDBHarness,
   startSpiceDB,
@@ -22,6 +30,7 @@ import {
   loadClove,
   loadSpiceDB,
   Mismatch,
+  reduceTuples,
   runDifferential,
   Tally,
 } from './support.ts';
@@ -54,9 +63,47 @@ function subjectEntries(
     .sort();
 }
 
+/** Entries parsed back: per-id markers, the wildcard's marker and its exclusions. */
+interface ParsedEntries {
+  readonly ids: Map<string, string>;
+  readonly wildcard: string | undefined;
+  readonly excluded: Map<string, string>;
+}
+
+function parseEntries(entries: readonly Entry[]): ParsedEntries {
+  const ids = new Map<string, string>();
+  const excluded = new Map<string, string>();
+  let wildcard: string | undefined;
+  for (const e of entries) {
+    const m = /^([^:]+):(allowed|conditional)(?:-\{(.*)\})?$/.exec(e);
+    if (!m) throw new Error(`bad entry ${e}`);
+    if (m[1] === '*') {
+      wildcard = m[2];
+      for (const x of (m[3] ?? '').split(',').filter(Boolean)) {
+        const [id, marker] = x.split(':');
+        excluded.set(id as string, marker as string);
+      }
+    } else ids.set(m[1] as string, m[2] as string);
+  }
+  for (const id of excluded.keys()) if (!ids.has(id)) ids.set(id, '');
+  return { ids, wildcard, excluded };
+}
+
+/** The answer the entries give for one id: its own entry, else the wildcard minus exclusions. */
+function effective(p: ParsedEntries, id: string): string {
+  const own = p.ids.get(id);
+  if (own) return own;
+  if (!p.wildcard) return 'denied';
+  const ex = p.excluded.get(id);
+  if (ex === 'allowed') return 'denied';
+  if (ex === 'conditional') return 'conditional';
+  return p.wildcard;
+}
+
 describe('lookups agree with SpiceDB', () => {
   let spice: SpiceDBHarness;
   const tally = new Tally();
+  let firstInternalError: string | undefined;
   beforeAll(async () => {
     spice = await startSpiceDB();
   });
@@ -71,111 +118,154 @@ describe('lookups agree with SpiceDB', () => {
         tally.add('skipped_max_depth');
         return undefined;
       }
+      // SpiceDB v1.54 internal error (found by this suite): LookupResources on some schemas using
+      // `self` fails with "BUG: … cannot call HintForEntrypoint for kind SELF_ENTRYPOINT".
+      if (e instanceof SpiceDBCallError && /\bBUG\b/.test(e.message)) {
+        tally.add('skipped_spicedb_internal_error');
+        firstInternalError ??= e.message;
+        return undefined;
+      }
       throw e;
     }
   }
 
-  function compareEntries(
-    kind: string,
-    query: string,
-    want: Entry[],
-    got: Record<string, Entry[]>,
-    c: DiffCase,
-  ) {
-    tally.add('comparisons');
-    const w = want.join(' ');
-    if (Object.values(got).every((g) => g.join(' ') === w)) return;
-    throw new Mismatch(
-      kind,
-      query,
-      {
-        SpiceDB: `[${w}]`,
-        ...Object.fromEntries(Object.entries(got).map(([k, g]) => [k, `[${g.join(' ')}]`])),
-      },
-      caseText(c),
-    );
+  type Answers = { want: Entry[]; got: Record<string, Entry[]> };
+  type Query =
+    | { kind: 'lookupResources'; q: DiffCase['lookupResources'][number] }
+    | { kind: 'lookupSubjects'; q: DiffCase['lookupSubjects'][number] };
+
+  /** SpiceDB's and both Clove engines' entries for one query; undefined when SpiceDB gives up. */
+  async function answers(clove: CloveCase, query: Query): Promise<Answers | undefined> {
+    const engines: [string, Engine][] = [
+      ['Clove (cache on)', clove.cached],
+      ['Clove (cache off)', clove.uncached],
+    ];
+    const got: Record<string, Entry[]> = {};
+    if (query.kind === 'lookupResources') {
+      const want = await spiceOrSkip(() => spice.lookupResources(query.q));
+      if (!want) return undefined;
+      for (const [name, engine] of engines)
+        got[name] = resourceEntries((await lookupResources(engine, clove.ctx, query.q)).results);
+      return { want: resourceEntries(want), got };
+    }
+    const want = await spiceOrSkip(() => spice.lookupSubjects(query.q));
+    if (!want) return undefined;
+    for (const [name, engine] of engines)
+      got[name] = subjectEntries((await lookupSubjects(engine, clove.ctx, query.q)).subjects);
+    return { want: subjectEntries(want), got };
   }
 
+  const differs = (a: Answers) =>
+    Object.values(a.got).some((g) => g.join(' ') !== a.want.join(' '));
+
   /**
-   * SpiceDB v1.54 bug (found by lookup.diff, seed 2): LookupSubjects through `self` returns the
-   * resource's own id under whatever subject type was asked, e.g. `permission view = member + self`
-   * lists `user:f1` for `folder:f1#view` while SpiceDB's own check of `folder:f1#view@user:f1` says
-   * denied. Such an entry (schema uses self, subject type differs from the resource type, id equals
-   * the resource id) is dropped when SpiceDB's check denies it; the count is printed.
+   * For answers that differ: true when every differing id is decided by SpiceDB's own check the way
+   * Clove decided it (a SpiceDB lookup inconsistency), false for a real mismatch.
    */
-  async function dropSelfBug(
-    c: DiffCase,
-    q: DiffCase['lookupSubjects'][number],
-    subjects: LookedUpSubject[],
-  ): Promise<LookedUpSubject[]> {
-    if (!c.schema.useSelf || q.subjectType === q.resource.type) return subjects;
-    const out: LookedUpSubject[] = [];
-    for (const s of subjects) {
-      if (s.subjectId === q.resource.id) {
-        const subject = {
-          type: q.subjectType,
-          id: s.subjectId,
-          relation: q.subjectRelation ?? '...',
-        };
-        const own = await spice.check(q.resource, q.permission, subject, q.context);
-        if (own.permissionship === 'denied') {
-          tally.add('spicedb_self_bug_dropped');
-          continue;
-        }
+  async function spiceCheckSidesWithClove(query: Query, a: Answers): Promise<boolean> {
+    const want = parseEntries(a.want);
+    for (const g of Object.values(a.got)) {
+      const got = parseEntries(g);
+      if (want.wildcard !== got.wildcard) return false;
+      const ids = new Set([...want.ids.keys(), ...got.ids.keys()]);
+      for (const id of ids) {
+        const cloveSays = effective(got, id);
+        if (effective(want, id) === cloveSays) continue;
+        const own =
+          query.kind === 'lookupResources'
+            ? await spice.check(
+                { type: query.q.resourceType, id },
+                query.q.permission,
+                query.q.subject,
+                query.q.context,
+              )
+            : await spice.check(
+                query.q.resource,
+                query.q.permission,
+                { type: query.q.subjectType, id, relation: query.q.subjectRelation ?? '...' },
+                query.q.context,
+              );
+        if (own.permissionship !== cloveSays) return false;
       }
-      out.push(s);
     }
-    return out;
+    return true;
+  }
+
+  /** Reloads a case with other tuples and answers one query (to reduce a mismatch). */
+  async function answersWith(c: DiffCase, tuples: readonly Tuple[], query: Query) {
+    const reduced = { ...c, tuples };
+    await loadSpiceDB(spice, reduced);
+    const clove = await loadClove(c.schemaText, tuples);
+    try {
+      return await answers(clove, query);
+    } finally {
+      await clove.close();
+    }
+  }
+
+  function queryText(query: Query): string {
+    if (query.kind === 'lookupResources') {
+      const q = query.q;
+      return formatQuery(`${q.resourceType}:?`, q.permission, q.subject, q.context);
+    }
+    const q = query.q;
+    const subject = `${q.subjectType}:?${q.subjectRelation ? `#${q.subjectRelation}` : ''}`;
+    return formatQuery(q.resource, q.permission, subject, q.context);
   }
 
   async function compareCase(c: DiffCase): Promise<void> {
     tally.add('cases');
     await loadSpiceDB(spice, c);
     const clove: CloveCase = await loadClove(c.schemaText, c.tuples);
-    const engines: [string, Engine][] = [
-      ['Clove (cache on)', clove.cached],
-      ['Clove (cache off)', clove.uncached],
+    const queries: Query[] = [
+      ...c.lookupResources.map((q) => ({ kind: 'lookupResources' as const, q })),
+      ...c.lookupSubjects.map((q) => ({ kind: 'lookupSubjects' as const, q })),
     ];
+    let failing: Query | undefined;
     try {
-      for (const q of c.lookupResources) {
-        const want = await spiceOrSkip(() => spice.lookupResources(q));
-        if (!want) continue;
-        const got: Record<string, Entry[]> = {};
-        for (const [name, engine] of engines)
-          got[name] = resourceEntries((await lookupResources(engine, clove.ctx, q)).results);
-        tally.add('lr');
-        tally.add('lr_results', want.length);
-        compareEntries(
-          'lookupResources',
-          formatQuery(`${q.resourceType}:?`, q.permission, q.subject, q.context),
-          resourceEntries(want),
-          got,
-          c,
-        );
-      }
-      for (const q of c.lookupSubjects) {
-        const raw: LookedUpSubject[] | undefined = await spiceOrSkip(() => spice.lookupSubjects(q));
-        if (!raw) continue;
-        const want = await dropSelfBug(c, q, raw);
-        const got: Record<string, Entry[]> = {};
-        for (const [name, engine] of engines)
-          got[name] = subjectEntries((await lookupSubjects(engine, clove.ctx, q)).subjects);
-        tally.add('ls');
-        tally.add('ls_results', want.length);
-        if (want.some((s) => s.subjectId === '*')) tally.add('ls_wildcards');
-        if (want.some((s) => s.excludedSubjects.length > 0)) tally.add('ls_exclusions');
-        const subject = `${q.subjectType}:?${q.subjectRelation ? `#${q.subjectRelation}` : ''}`;
-        compareEntries(
-          'lookupSubjects',
-          formatQuery(q.resource, q.permission, subject, q.context),
-          subjectEntries(want),
-          got,
-          c,
-        );
+      for (const query of queries) {
+        const a = await answers(clove, query);
+        if (!a) continue;
+        tally.add('comparisons');
+        if (query.kind === 'lookupResources') {
+          tally.add('lr');
+          tally.add('lr_results', a.want.length);
+        } else {
+          tally.add('ls');
+          tally.add('ls_results', a.want.length);
+          if (a.want.some((e) => e.startsWith('*:'))) tally.add('ls_wildcards');
+          if (a.want.some((e) => e.includes('-{'))) tally.add('ls_exclusions');
+        }
+        if (differs(a)) {
+          if (await spiceCheckSidesWithClove(query, a)) {
+            tally.add('spicedb_lookup_inconsistent');
+            continue;
+          }
+          failing = query;
+          break;
+        }
       }
     } finally {
       await clove.close();
     }
+    if (!failing) return;
+    // Reduce the tuples for the failing query, then report (fast-check shrinks the rest).
+    const query = failing;
+    const tuples = await reduceTuples(c.tuples, async (ts) => {
+      const a = await answersWith(c, ts, query);
+      return a !== undefined && differs(a) && !(await spiceCheckSidesWithClove(query, a));
+    });
+    const a = await answersWith(c, tuples, query);
+    if (!a) throw new Error('mismatch vanished while reducing (SpiceDB max depth)');
+    throw new Mismatch(
+      query.kind,
+      queryText(query),
+      {
+        SpiceDB: `[${a.want.join(' ')}]`,
+        ...Object.fromEntries(Object.entries(a.got).map(([k, g]) => [k, `[${g.join(' ')}]`])),
+      },
+      caseText({ ...c, tuples }),
+    );
   }
 
   it(`agrees on every generated lookup (seed ${cfg.seed}, ${cfg.cases} cases)`, async () => {
@@ -193,9 +283,12 @@ describe('lookups agree with SpiceDB', () => {
         'ls_exclusions',
         'skipped_max_depth',
         'slowest_case_ms',
-        'spicedb_self_bug_dropped',
+        'spicedb_lookup_inconsistent',
+        'skipped_spicedb_internal_error',
       ]),
     );
+    if (firstInternalError)
+      console.log(`[lookup.diff] first SpiceDB internal error: ${firstInternalError}`);
     expect(tally.get('comparisons')).toBeGreaterThan(0);
   }, 600_000);
 });

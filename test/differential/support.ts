@@ -33,7 +33,7 @@ export function diffConfig(defaults: { seed: number; cases: number }): DiffConfi
   return {
     seed: num('DIFF_SEED', defaults.seed),
     cases: num('DIFF_CASES', defaults.cases),
-    shrinkMs: num('DIFF_SHRINK_MS', 90_000),
+    shrinkMs: num('DIFF_SHRINK_MS', 30_000),
   };
 }
 
@@ -157,6 +157,22 @@ export async function runDifferential(
     `${name}: failed after ${details.numRuns} case(s), shrunk ${details.numShrinks} time(s); ` +
       `replay with DIFF_SEED=${cfg.seed} DIFF_CASES=${cfg.cases}\n${message}`,
   );
+}
+
+/**
+ * Greedy one-at-a-time removal: drops every tuple whose removal keeps `stillFails` true. Linear in
+ * the number of tuples (≤ 60), so a report names only the tuples that matter for the query.
+ */
+export async function reduceTuples(
+  tuples: readonly Tuple[],
+  stillFails: (ts: readonly Tuple[]) => Promise<boolean>,
+): Promise<Tuple[]> {
+  let kept = [...tuples];
+  for (let i = kept.length - 1; i >= 0; i--) {
+    const candidate = kept.filter((_, j) => j !== i);
+    if (await stillFails(candidate)) kept = candidate;
+  }
+  return kept;
 }
 
 /** Formats the case part of a report. */
