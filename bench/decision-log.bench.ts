@@ -4,7 +4,9 @@
  * the report gives medians):
  *   off       no decision log
  *   noproof   log on (every decision, 100% sampling), no proof paths
- *   deferred  log on, grants get their proof recomputed after answering (the default)
+ *   deferred  log on, grants get their proof recomputed after answering (the default); the
+ *             proof memo is warm (every question was asked once before at the same revision)
+ *   cold      as deferred with the proof memo off: every grant costs one explained evaluation
  *   inline    log on, sampled checks run explained (one uncached pass)
  * Each round runs `--checks` checks with `--concurrency` in flight over a mix of grants, denials
  * and conditional answers, and reports answers/s (time until every answer came back) and
@@ -43,11 +45,12 @@ const CONCURRENCY = arg('concurrency', 16);
 const HTTP = process.argv.includes('--http');
 const SCHEMA = readFileSync(new URL('../schema/agents.zed', import.meta.url), 'utf8');
 
-type Variant = 'off' | 'noproof' | 'deferred' | 'inline';
-const VARIANTS: readonly Variant[] = ['off', 'noproof', 'deferred', 'inline'];
+type Variant = 'off' | 'noproof' | 'deferred' | 'cold' | 'inline';
+const VARIANTS: readonly Variant[] = ['off', 'noproof', 'deferred', 'cold', 'inline'];
 const PROOFS: Record<Exclude<Variant, 'off'>, DecisionProofMode> = {
   noproof: 'off',
   deferred: 'deferred',
+  cold: 'deferred',
   inline: 'inline',
 };
 
@@ -118,7 +121,14 @@ async function runLoop(
 /** One in-process round: fresh store + service, warm-up pass, then the measured pass. */
 async function roundInProcess(v: Variant, round: number) {
   const file = join(dir, `${v}-${round}.jsonl`);
-  const log = v === 'off' ? undefined : openDecisionLog({ target: file, proofs: PROOFS[v] });
+  const log =
+    v === 'off'
+      ? undefined
+      : openDecisionLog({
+          target: file,
+          proofs: PROOFS[v],
+          ...(v === 'cold' ? { proofCacheSize: 0, maxPendingProofs: 1_000_000 } : {}),
+        });
   const clove: Clove = createClove({
     store: createMemoryStore(),
     quantumMs: 5000,
@@ -132,6 +142,7 @@ async function roundInProcess(v: Variant, round: number) {
   };
   // Warm-up: the cache and JIT see every query once (logged too, so the file has them).
   for (let i = 0; i < W.queries.length; i++) await check(i);
+  await log?.flush();
   const t0 = performance.now();
   const { answersMs, wrong } = await runLoop(check);
   await log?.flush();

@@ -130,10 +130,10 @@ export function createDecisionLog(sink: LineSink, opts: DecisionLogOptions = {})
   const cacheSize = opts.proofCacheSize ?? 10_000;
   const memo =
     cacheSize > 0
-      ? new LRUCache<string, ProofFields & { until: number }>({ max: cacheSize })
+      ? new LRUCache<string, { json: string; until: number }>({ max: cacheSize })
       : undefined;
   /** Proofs being computed, shared by identical questions arriving meanwhile. */
-  const computing = new Map<string, Promise<ProofFields | string>>();
+  const computing = new Map<string, Promise<string>>();
 
   function pump(): void {
     while (running < concurrency && backlog.length > 0) {
@@ -151,13 +151,7 @@ export function createDecisionLog(sink: LineSink, opts: DecisionLogOptions = {})
   }
 
   function emit(line: Record<string, unknown>): void {
-    try {
-      sink.write(JSON.stringify(line));
-    } catch {
-      // An unserialisable context value (BigInt, cycle) must not fail the check: drop the context.
-      const { context: _dropped, ...rest } = line;
-      sink.write(JSON.stringify({ ...rest, context: '[unserialisable]' }));
-    }
+    sink.write(JSON.stringify(line));
   }
 
   return {
@@ -169,62 +163,62 @@ export function createDecisionLog(sink: LineSink, opts: DecisionLogOptions = {})
     },
 
     recordCheck(d, explainAt) {
-      const line = checkLine(d, clock());
+      const head = checkHead(d, clock());
       const proof = d.result?.proof;
       if (d.result?.permissionship !== 'allowed' || proofs === 'off' || proof) {
-        if (proof && proof.kind === 'step') Object.assign(line, proofFields(proof));
-        emit(line);
+        sink.write(proof && proof.kind === 'step' ? head + proofJson(proof) + '}' : `${head}}`);
         return;
       }
       if (!explainAt) {
-        emit(line);
+        sink.write(`${head}}`);
         return;
       }
       const reader = explainAt.ctx.reader;
-      const key = `${reader.revision}|${line.resource}#${line.permission}@${line.subject}|${
-        line.context === undefined ? '' : JSON.stringify(line.context)
+      const r = d.request;
+      const key = `${reader.revision}|${formatObject(r.resource)}#${r.permission}@${formatSubject(r.subject)}|${
+        r.context === undefined ? '' : safeJson(r.context)
       }`;
       const hit = memo?.get(key);
       if (hit && reader.now < hit.until) {
-        emit({ ...line, proof: hit.proof, proofTuples: hit.proofTuples });
+        sink.write(`${head + hit.json}}`);
         return;
       }
       const shared = computing.get(key);
       if (shared) {
-        void shared.then((p) => emit(withProof(line, p)));
+        void shared.then((p) => sink.write(`${head + p}}`));
         return;
       }
       if (backlog.length >= maxPending) {
         proofsSkipped++;
-        emit({ ...line, proofSkipped: 'backlog' });
+        sink.write(`${head},"proofSkipped":"backlog"}`);
         return;
       }
       // Recompute at the same snapshot, without the request's signal or deadline: the request may
       // already be finished (or cancelled) when the proof runs.
       const ctx: EvalContext = { reader, schema: explainAt.ctx.schema };
-      let settle: (p: ProofFields | string) => void = () => {};
-      computing.set(key, new Promise((r) => (settle = r)));
+      let settle: (fragment: string) => void = () => {};
+      computing.set(key, new Promise((res) => (settle = res)));
       backlog.push(async () => {
-        let p: ProofFields | string;
+        let fragment: string;
         try {
-          const r = await explainAt.engine.check(ctx, { ...d.request, explain: true });
-          if (r.proof && r.proof.kind === 'step') {
-            p = proofFields(r.proof);
-            memo?.set(key, { ...p, until: earliestExpiry(r.proof) });
-          } else p = 'not_reproduced';
+          const res = await explainAt.engine.check(ctx, { ...r, explain: true });
+          if (res.proof && res.proof.kind === 'step') {
+            fragment = proofJson(res.proof);
+            memo?.set(key, { json: fragment, until: earliestExpiry(res.proof) });
+          } else fragment = ',"proofSkipped":"not_reproduced"';
         } catch {
-          p = 'error';
+          fragment = ',"proofSkipped":"error"';
         }
         computing.delete(key);
-        settle(p);
-        emit(withProof(line, p));
+        settle(fragment);
+        sink.write(`${head + fragment}}`);
       });
       pump();
     },
 
     recordLookup(d) {
       const line: Record<string, unknown> = {
-        time: new Date(clock()).toISOString(),
+        time: isoTime(clock()),
         kind: d.kind,
         ...(d.caller !== undefined ? { caller: d.caller } : {}),
         resource: d.resource,
@@ -261,45 +255,56 @@ export function createDecisionLog(sink: LineSink, opts: DecisionLogOptions = {})
   };
 }
 
-/** The JSON object of one check decision (without its proof). */
-function checkLine(d: CheckDecision, now: number): Record<string, unknown> {
+/** Strings that need no JSON escaping (names, ids, zookies, key ids): written as they are. */
+const PLAIN = /^[A-Za-z0-9_:./|=+*#@-]*$/;
+
+function str(v: string): string {
+  return PLAIN.test(v) ? `"${v}"` : JSON.stringify(v);
+}
+
+/** JSON of a caller-supplied value; an unserialisable one (BigInt, cycle) never fails the check. */
+function safeJson(v: unknown): string {
+  try {
+    return JSON.stringify(v) ?? 'null';
+  } catch {
+    return '"[unserialisable]"';
+  }
+}
+
+let lastMs = Number.NaN;
+let lastIso = '';
+/** ISO time, formatted once per millisecond (many decisions share one at high rates). */
+function isoTime(ms: number): string {
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
+}
+
+/**
+ * One check decision as a JSON object text without its closing brace (the proof fields may follow).
+ * Built as a string rather than an object plus `JSON.stringify`: this runs once per decision on the
+ * check path, and names and ids from the tuple grammar never need escaping.
+ */
+function checkHead(d: CheckDecision, now: number): string {
   const r = d.request;
-  const line: Record<string, unknown> = {
-    time: new Date(now).toISOString(),
-    kind: d.bulkIndex === undefined ? 'check' : 'bulk_check',
-    ...(d.caller !== undefined ? { caller: d.caller } : {}),
-    resource: formatObject(r.resource),
-    permission: r.permission,
-    subject: formatSubject(r.subject),
-    ...(r.context && Object.keys(r.context).length > 0 ? { context: r.context } : {}),
-    result: d.result ? RESULT[d.result.permissionship] : 'error',
-    zookie: d.zookie,
-  };
-  if (d.bulkIndex !== undefined) line.index = d.bulkIndex;
-  if (d.result?.missingParams && d.result.missingParams.length > 0)
-    line.missingContext = d.result.missingParams;
-  if (!d.result) line.error = errorCode(d.error);
-  return line;
+  let out = `{"time":"${isoTime(now)}","kind":"${d.bulkIndex === undefined ? 'check' : 'bulk_check'}"`;
+  if (d.caller !== undefined) out += `,"caller":${str(d.caller)}`;
+  out += `,"resource":${str(formatObject(r.resource))},"permission":${str(r.permission)}`;
+  out += `,"subject":${str(formatSubject(r.subject))}`;
+  if (r.context && Object.keys(r.context).length > 0) out += `,"context":${safeJson(r.context)}`;
+  out += `,"result":"${d.result ? RESULT[d.result.permissionship] : 'error'}","zookie":${str(d.zookie)}`;
+  if (d.bulkIndex !== undefined) out += `,"index":${d.bulkIndex}`;
+  const missing = d.result?.missingParams;
+  if (missing && missing.length > 0) out += `,"missingContext":${JSON.stringify(missing)}`;
+  if (!d.result) out += `,"error":${str(errorCode(d.error))}`;
+  return out;
 }
 
-interface ProofFields {
-  readonly proof: string;
-  readonly proofTuples: string[];
-}
-
-/** The proof path (one line, `formatProof`) and every tuple the grant used (both sides of an `&`). */
-function proofFields(proof: Proof): ProofFields {
-  return { proof: formatProof(proof), proofTuples: proofTuples(proof) };
-}
-
-/** The line with its proof, or with `proofSkipped` naming why there is none. */
-function withProof(
-  line: Record<string, unknown>,
-  p: ProofFields | string,
-): Record<string, unknown> {
-  return typeof p === 'string'
-    ? { ...line, proofSkipped: p }
-    : { ...line, proof: p.proof, proofTuples: p.proofTuples };
+/** The proof fields: the one-line path (`formatProof`) and every tuple the grant used (both sides of an `&`). */
+function proofJson(proof: Proof): string {
+  return `,"proof":${JSON.stringify(formatProof(proof))},"proofTuples":${JSON.stringify(proofTuples(proof))}`;
 }
 
 /** When the first tuple a proof rests on expires (the proof is no longer a reason after that). */
