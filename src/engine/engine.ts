@@ -21,6 +21,7 @@ const BULK_CONCURRENCY = 64;
  */
 export function createEngine(opts: EngineOptions = {}): Engine {
   const maxDepth = opts.maxDepth ?? DEFAULT_MAX_DEPTH;
+  const prefetch = opts.prefetch ?? true;
   const cache =
     opts.cache === false ? undefined : createDispatchCache(opts.cache?.maxEntries ?? 100_000);
   const dispatch = createDispatch(cache);
@@ -29,7 +30,7 @@ export function createEngine(opts: EngineOptions = {}): Engine {
   const engine: Engine = {
     async check(ctx, req) {
       assertValidCheck(ctx, req);
-      return runCheck(dispatch, createRun(ctx, req), req, maxDepth, inflight);
+      return runCheck(dispatch, createRun(ctx, req, { prefetch }), req, maxDepth, inflight);
     },
 
     async bulkCheck(ctx, reqs) {
@@ -51,7 +52,13 @@ export function createEngine(opts: EngineOptions = {}): Engine {
             assertValidCheck(ctx, req);
             out[i] = {
               ok: true,
-              result: await runCheck(dispatch, createRun(ctx, req, share), req, maxDepth, inflight),
+              result: await runCheck(
+                dispatch,
+                createRun(ctx, req, { share, prefetch }),
+                req,
+                maxDepth,
+                inflight,
+              ),
             };
           } catch (err) {
             out[i] = {

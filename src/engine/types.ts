@@ -112,4 +112,9 @@ export interface EngineOptions {
   readonly maxDepth?: number;
   /** `false` disables the cross-request cache; default `{ maxEntries: 100_000 }`. */
   readonly cache?: false | { readonly maxEntries?: number };
+  /**
+   * Issue every read of a permission node at once (default true): about one store round trip per
+   * object level on a networked store, at the price of reads a short-circuit would have skipped.
+   */
+  readonly prefetch?: boolean;
 }

@@ -39,7 +39,12 @@ export interface RunShare {
 }
 
 /** Builds the per-check state. */
-export function createRun(ctx: EvalContext, req: CheckRequest, share?: RunShare): Run {
+export function createRun(
+  ctx: EvalContext,
+  req: CheckRequest,
+  opts: { share?: RunShare | undefined; prefetch: boolean },
+): Run {
+  const share = opts.share;
   const context = req.context && Object.keys(req.context).length > 0 ? req.context : undefined;
   const explain = req.explain === true;
   return {
@@ -49,6 +54,7 @@ export function createRun(ctx: EvalContext, req: CheckRequest, share?: RunShare)
     context,
     keyPrefix: `${formatSubject(req.subject)}|${context ? stableStringify(context) : ''}|`,
     explain,
+    prefetch: opts.prefetch,
     signal: ctx.signal,
     deadline: ctx.deadline,
     loader: share && !explain ? share.loader : new ReadLoader(ctx.reader),

@@ -10,37 +10,14 @@
  */
 import { EngineError } from '../../errors.ts';
 import { ELLIPSIS, type ObjectRef, type Tuple } from '../../model/index.ts';
-import type { ExprIR, PermissionIR, RelationIR } from '../../schema/ir.ts';
+import type { DefinitionIR, ExprIR, PermissionIR, RelationIR } from '../../schema/ir.ts';
 import { evaluateCaveat } from '../caveat/evaluate.ts';
 import type { ProofStep } from '../proof.ts';
 import { and, andNot, conditional, FALSE, or, TRUE, type Tri } from '../tri.ts';
+import { prefetchPermission, relationReads } from './prefetch.ts';
+import { allGrant, anyGrant, Meta } from './reduce.ts';
 import { exprText } from './expr-text.ts';
 import type { Dispatch, DispatchRequest, Outcome, Run } from './run.ts';
-
-/** Accumulates the cache-relevant facts of a node: earliest expiry read and cycle cut-offs. */
-class Meta {
-  until = Number.POSITIVE_INFINITY;
-  cutoffs: Set<string> | undefined;
-
-  tuples(ts: readonly Tuple[]): void {
-    for (const t of ts)
-      if (t.expiresAt !== undefined && t.expiresAt < this.until) this.until = t.expiresAt;
-  }
-
-  add(o: Outcome): void {
-    if (o.until < this.until) this.until = o.until;
-    if (o.cutoffs && o.cutoffs.size > 0) {
-      this.cutoffs ??= new Set();
-      for (const k of o.cutoffs) this.cutoffs.add(k);
-    }
-  }
-
-  outcome(tri: Tri): Outcome {
-    return this.cutoffs
-      ? { tri, until: this.until, cutoffs: this.cutoffs }
-      : { tri, until: this.until };
-  }
-}
 
 /** The caveat of a tuple as a three-valued outcome (uncaveated tuples are true). */
 function caveatTri(run: Run, t: Tuple): Tri {
@@ -75,91 +52,6 @@ function throughTuple(run: Run, t: Tuple, cav: Tri, child: Tri): Tri {
   return { ...tri, proof: tupleStep(t, cav, below) };
 }
 
-/**
- * Resolves to the OR of `items` as they settle, early on the first grant. Errors reject only when no
- * item granted (a found grant is an answer). Late settlements after resolution are ignored but
- * always observed, so a losing branch never becomes an unhandled rejection.
- */
-function anyGrant(items: readonly Promise<Outcome>[], meta: Meta, init: Tri): Promise<Tri> {
-  if (items.length === 0 || init.v === 'T') return Promise.resolve(init);
-  return new Promise((resolve, reject) => {
-    let acc = init;
-    let left = items.length;
-    let error: unknown;
-    let done = false;
-    const settle = (): void => {
-      if (--left > 0 || done) return;
-      done = true;
-      if (error !== undefined) reject(error);
-      else resolve(acc);
-    };
-    for (const p of items) {
-      p.then(
-        (o) => {
-          if (done) return;
-          meta.add(o);
-          acc = or(acc, o.tri);
-          if (acc.v === 'T') {
-            done = true;
-            resolve(acc);
-            return;
-          }
-          settle();
-        },
-        (err: unknown) => {
-          if (done) return;
-          error ??= err;
-          settle();
-        },
-      );
-    }
-  });
-}
-
-/** Like `anyGrant` for AND: resolves early on the first denial; no items means false. */
-function allGrant(
-  items: readonly Promise<Outcome>[],
-  meta: Meta,
-  wrap: (proofs: ProofStep[]) => ProofStep,
-): Promise<Tri> {
-  if (items.length === 0) return Promise.resolve(FALSE);
-  return new Promise((resolve, reject) => {
-    let acc: Tri = TRUE;
-    const proofs: ProofStep[] = [];
-    let left = items.length;
-    let error: unknown;
-    let done = false;
-    for (const p of items) {
-      p.then(
-        (o) => {
-          if (done) return;
-          meta.add(o);
-          acc = and(acc, o.tri);
-          if (o.tri.proof?.kind === 'step') proofs.push(o.tri.proof);
-          if (acc.v === 'F') {
-            done = true;
-            resolve(acc);
-            return;
-          }
-          if (--left === 0) {
-            done = true;
-            if (error !== undefined) reject(error);
-            else resolve(proofs.length > 0 ? { ...acc, proof: wrap(proofs) } : acc);
-          }
-        },
-        (err: unknown) => {
-          if (done) return;
-          error ??= err;
-          if (--left === 0) {
-            done = true;
-            reject(error);
-          }
-        },
-      );
-    }
-  });
-}
-
 /** A `rule` proof step at the current node (several children for `&` and `.all`). */
 function ruleStep(req: DispatchRequest, rule: string, children: ProofStep[]): ProofStep {
   return { kind: 'step', resource: req.resource, name: req.name, via: 'rule', rule, children };
@@ -181,22 +73,12 @@ async function evaluateRelation(
   const meta = new Meta();
   let acc: Tri = FALSE;
 
-  const exact = rel.allowed.some(
-    (a) => !a.wildcard && a.type === s.type && a.relation === s.relation,
-  );
-  const wild = s.relation === ELLIPSIS && rel.allowed.some((a) => a.wildcard && a.type === s.type);
-  if (exact || wild) {
-    const subjectIds = exact && wild ? [s.id, '*'] : exact ? [s.id] : ['*'];
-    const direct = await run.loader.load(
-      {
-        resourceType: resource.type,
-        relation: name,
-        subjectType: s.type,
-        subjectIds,
-        subjectRelation: s.relation,
-      },
-      resource.id,
-    );
+  const { direct: directRead, sets: setsRead } = relationReads(run, resource, name, rel);
+  // Observe the set reads now: if a direct match grants we return without awaiting them.
+  setsRead?.catch(() => {});
+
+  if (directRead) {
+    const direct = await directRead;
     meta.tuples(direct);
     for (const t of direct) {
       const cav = caveatTri(run, t);
@@ -204,29 +86,8 @@ async function evaluateRelation(
       if (acc.v === 'T') return meta.outcome(acc);
     }
   }
-
-  // Subject sets: one read per admitted `type#relation`, then every found set dispatched at once.
-  const seen = new Set<string>();
-  const reads: Promise<Tuple[]>[] = [];
-  for (const a of rel.allowed) {
-    if (a.wildcard || a.relation === ELLIPSIS) continue;
-    const k = `${a.type}#${a.relation}`;
-    if (seen.has(k)) continue;
-    seen.add(k);
-    reads.push(
-      run.loader.load(
-        {
-          resourceType: resource.type,
-          relation: name,
-          subjectType: a.type,
-          subjectRelation: a.relation,
-        },
-        resource.id,
-      ),
-    );
-  }
-  if (reads.length === 0) return meta.outcome(acc);
-  const sets = (await Promise.all(reads)).flat();
+  if (!setsRead) return meta.outcome(acc);
+  const sets = (await setsRead).flat();
   meta.tuples(sets);
   const items: Promise<Outcome>[] = [];
   for (const t of sets) {
@@ -275,7 +136,7 @@ async function evaluateArrow(
   return allGrant(items, meta, (proofs) => ruleStep(req, exprText(expr), proofs));
 }
 
-/** Reduces a permission expression for one resource, short-circuiting left to right. */
+/** Reduces a permission expression for one resource. */
 async function evaluateExpr(
   run: Run,
   req: DispatchRequest,
@@ -309,6 +170,9 @@ async function evaluateExpr(
           }
         : TRUE;
     }
+    // Operands run left to right and stop at the deciding one: sequential evaluation lets later
+    // operands reuse what earlier ones memoised (edit inside view), and the prefetch in
+    // evaluatePermission already put every read of this node in flight at once.
     case 'union': {
       let acc: Tri = FALSE;
       for (const c of expr.children) {
@@ -343,9 +207,11 @@ async function evaluateExpr(
 async function evaluatePermission(
   run: Run,
   req: DispatchRequest,
+  def: DefinitionIR,
   perm: PermissionIR,
   dispatch: Dispatch,
 ): Promise<Outcome> {
+  if (run.prefetch) prefetchPermission(run, req.resource, def, req.name);
   const meta = new Meta();
   const tri = await evaluateExpr(run, req, perm.expr, meta, dispatch);
   if (!run.explain || tri.v === 'F') return meta.outcome(tri);
@@ -368,7 +234,7 @@ export function evaluateNode(run: Run, req: DispatchRequest, dispatch: Dispatch)
   const rel = def.relations[req.name];
   if (rel) return evaluateRelation(run, req, rel, dispatch);
   const perm = def.permissions[req.name];
-  if (perm) return evaluatePermission(run, req, perm, dispatch);
+  if (perm) return evaluatePermission(run, req, def, perm, dispatch);
   throw new EngineError(
     'unknown_relation',
     `"${req.name}" is neither a relation nor a permission of "${req.resource.type}"`,

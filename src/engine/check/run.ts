@@ -44,6 +44,8 @@ export interface Run {
   /** `subject|context|`: the run-specific prefix of every memo and cache key of this run. */
   readonly keyPrefix: string;
   readonly explain: boolean;
+  /** Issue all reads of a permission node at once (see prefetch.ts). */
+  readonly prefetch: boolean;
   readonly signal: AbortSignal | undefined;
   readonly deadline: number | undefined;
   readonly loader: ReadLoader;
@@ -101,12 +103,26 @@ interface Pending {
  */
 export class ReadLoader {
   private readonly pending = new Map<string, Pending>();
+  /** Every read of this run by shape, subject ids and resource: a snapshot never changes. */
+  private readonly done = new Map<string, Promise<Tuple[]>>();
   private scheduled = false;
   constructor(private readonly reader: SnapshotReader) {}
 
-  /** Tuples of `query` for the single resource `id` (query must not carry resourceIds). */
+  /**
+   * Tuples of `query` for the single resource `id` (query must not carry resourceIds). Repeated
+   * reads within the run (a prefetch, then the evaluation that needs it) share one promise.
+   */
   load(query: TupleQuery, id: string): Promise<Tuple[]> {
     const key = `${query.resourceType}\u0000${query.relation ?? ''}\u0000${query.subjectType ?? ''}\u0000${query.subjectRelation ?? ''}`;
+    const full = `${key}\u0002${query.subjectIds?.join('\u0001') ?? ''}\u0002${id}`;
+    const known = this.done.get(full);
+    if (known) return known;
+    const promise = this.enqueue(key, query, id);
+    this.done.set(full, promise);
+    return promise;
+  }
+
+  private enqueue(key: string, query: TupleQuery, id: string): Promise<Tuple[]> {
     let p = this.pending.get(key);
     if (!p) {
       p = {

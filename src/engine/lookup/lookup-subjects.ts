@@ -9,7 +9,6 @@ import { ELLIPSIS } from '../../model/index.ts';
 import { Budget, isOutOfTime } from './budget.ts';
 import { confirmAll } from './confirm.ts';
 import { forwardCollect, type FoundSubjects } from './forward-walk.ts';
-import { compareIds } from './lookup-resources.ts';
 import { EXACT, POSITIVE, schemaGraph } from './schema-graph.ts';
 import { subjectMembers, worthSetAlgebra } from './subject-sets.ts';
 import type {
@@ -24,6 +23,7 @@ import type {
 import { assertNode, mustDefinition, normaliseLimit } from './validate.ts';
 
 const RANK = { denied: 0, conditional: 1, allowed: 2 } as const;
+const ALLOWED: CheckResult = { permissionship: 'allowed' };
 
 /** Collects the subjects, sorted by id ("*" first), cut to `limit` with `truncated: limit` when cut. */
 export async function lookupSubjects(
@@ -77,7 +77,8 @@ export async function lookupSubjects(
   }
 
   const wildcard = found.get('*');
-  const concrete = [...found.keys()].filter((id) => id !== '*');
+  // Native sort: UTF-16 code-unit order, as compareIds. "*" sorts before every id character.
+  const concrete = [...found.keys()].filter((id) => id !== '*').sort();
   const subjects: SubjectResult[] = [];
   let timedOut = false;
 
@@ -100,7 +101,10 @@ export async function lookupSubjects(
     const checked = budget.expired() ? [] : await confirmAll(engine, ctx, asked.map(request));
     for (const [i, id] of toCheck.entries()) results.set(id, checked[i]);
     for (const id of concrete) {
-      if (found.get(id) === EXACT) results.set(id, { permissionship: 'allowed' });
+      if (found.get(id) === EXACT) {
+        subjects.push({ subjectId: id, permissionship: 'allowed' });
+        continue;
+      }
       const r = results.get(id);
       if (r === undefined) timedOut = true;
       else if (r.permissionship !== 'denied') subjects.push(toSubject(id, r));
@@ -111,15 +115,16 @@ export async function lookupSubjects(
       if (w === undefined || timedOut) timedOut = true;
       else if (w.permissionship !== 'denied') {
         const excluded: ExcludedSubject[] = [];
-        for (const id of concrete.sort(compareIds)) {
-          const r = results.get(id) as CheckResult;
+        for (const id of concrete) {
+          const r: CheckResult =
+            found.get(id) === EXACT ? ALLOWED : (results.get(id) as CheckResult);
           if (RANK[r.permissionship] >= RANK[w.permissionship]) continue;
           excluded.push({
             subjectId: id,
             permissionship: r.permissionship === 'denied' ? 'allowed' : 'conditional',
           });
         }
-        subjects.push({
+        subjects.unshift({
           ...toSubject('*', w),
           ...(excluded.length > 0 ? { excludedSubjects: excluded } : {}),
         });
@@ -127,7 +132,6 @@ export async function lookupSubjects(
     }
   }
 
-  subjects.sort((a, b) => compareIds(a.subjectId, b.subjectId));
   if (subjects.length > limit)
     return { subjects: subjects.slice(0, limit), truncated: { reason: 'limit' } };
   return timedOut ? { subjects, truncated: { reason: 'deadline' } } : { subjects };

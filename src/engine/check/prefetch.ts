@@ -1,0 +1,141 @@
+/**
+ * Reads a node will need, issued together. A relation needs one read for subjects matching the
+ * checked subject (exactly or by wildcard) and one per admitted subject-set type; a permission needs
+ * the reads of every relation and arrow tupleset it reaches on the same resource (through references
+ * to other permissions). Why prefetch: operands are evaluated left to right so they can short-circuit
+ * and reuse each other's results, which would otherwise cost one store round trip per operand; with
+ * the reads in flight together (and merged by the ReadLoader across siblings), a walk costs about
+ * one round trip per object level. The per-run read cache makes the later evaluation free.
+ */
+import { ELLIPSIS, type ObjectRef, type Tuple, WILDCARD } from '../../model/index.ts';
+import type { DefinitionIR, ExprIR, RelationIR, SchemaIR } from '../../schema/ir.ts';
+import type { Run } from './run.ts';
+
+/** The reads of one relation for the run's subject (absent parts need no read). */
+export interface RelationReads {
+  readonly direct?: Promise<Tuple[]>;
+  readonly sets?: Promise<Tuple[][]>;
+}
+
+/** Issues (or joins) the reads of relation `name` on `resource`. */
+export function relationReads(
+  run: Run,
+  resource: ObjectRef,
+  name: string,
+  rel: RelationIR,
+): RelationReads {
+  const s = run.subject;
+  const exact = rel.allowed.some(
+    (a) => !a.wildcard && a.type === s.type && a.relation === s.relation,
+  );
+  const wild = s.relation === ELLIPSIS && rel.allowed.some((a) => a.wildcard && a.type === s.type);
+  const out: { direct?: Promise<Tuple[]>; sets?: Promise<Tuple[][]> } = {};
+  if (exact || wild)
+    out.direct = run.loader.load(
+      {
+        resourceType: resource.type,
+        relation: name,
+        subjectType: s.type,
+        subjectIds: exact && wild ? [s.id, WILDCARD] : exact ? [s.id] : [WILDCARD],
+        subjectRelation: s.relation,
+      },
+      resource.id,
+    );
+  const seen = new Set<string>();
+  const reads: Promise<Tuple[]>[] = [];
+  for (const a of rel.allowed) {
+    if (a.wildcard || a.relation === ELLIPSIS) continue;
+    const k = `${a.type}#${a.relation}`;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    reads.push(
+      run.loader.load(
+        {
+          resourceType: resource.type,
+          relation: name,
+          subjectType: a.type,
+          subjectRelation: a.relation,
+        },
+        resource.id,
+      ),
+    );
+  }
+  if (reads.length > 0) out.sets = Promise.all(reads);
+  return out;
+}
+
+/** What a permission reads on its own resource: relations (full reads) and arrow tuplesets. */
+interface ReadPlan {
+  readonly relations: readonly string[];
+  readonly tuplesets: readonly string[];
+}
+
+// Plans depend only on the schema: computed once per schema object and permission.
+const PLANS = new WeakMap<SchemaIR, Map<string, ReadPlan>>();
+
+function planOf(schema: SchemaIR, def: DefinitionIR, permission: string): ReadPlan {
+  let byPerm = PLANS.get(schema);
+  if (!byPerm) {
+    byPerm = new Map();
+    PLANS.set(schema, byPerm);
+  }
+  const key = `${def.name}#${permission}`;
+  const hit = byPerm.get(key);
+  if (hit) return hit;
+  const relations = new Set<string>();
+  const tuplesets = new Set<string>();
+  const visited = new Set<string>();
+  const walk = (e: ExprIR): void => {
+    switch (e.kind) {
+      case 'ref':
+        if (def.relations[e.name]) relations.add(e.name);
+        else if (!visited.has(e.name)) {
+          visited.add(e.name);
+          const p = def.permissions[e.name];
+          if (p) walk(p.expr);
+        }
+        return;
+      case 'union':
+      case 'intersection':
+        for (const c of e.children) walk(c);
+        return;
+      case 'exclusion':
+        walk(e.base);
+        walk(e.subtract);
+        return;
+      case 'arrow':
+        tuplesets.add(e.tupleset);
+        return;
+      case 'nil':
+      case 'self':
+        return;
+    }
+  };
+  visited.add(permission);
+  const perm = def.permissions[permission];
+  if (perm) walk(perm.expr);
+  const plan = { relations: [...relations], tuplesets: [...tuplesets] };
+  byPerm.set(key, plan);
+  return plan;
+}
+
+const ignore = (): void => {};
+
+/** Puts every read of permission `name` on `resource` in flight (results land in the run's read cache). */
+export function prefetchPermission(
+  run: Run,
+  resource: ObjectRef,
+  def: DefinitionIR,
+  name: string,
+): void {
+  const plan = planOf(run.schema, def, name);
+  for (const r of plan.relations) {
+    const rel = def.relations[r];
+    if (!rel) continue;
+    const reads = relationReads(run, resource, r, rel);
+    reads.direct?.catch(ignore);
+    reads.sets?.catch(ignore);
+  }
+  for (const t of plan.tuplesets)
+    run.loader.load({ resourceType: resource.type, relation: t }, resource.id).catch(ignore);
+}
