@@ -22,6 +22,7 @@ export { formatDiagnostic, formatDiagnosticLine } from './diagnostics.ts';
 export { printSchema, printExpr, printTypeRef } from './printer.ts';
 export { compileExpr } from './compiler.ts';
 export { MAX_DIAGNOSTICS } from './parser.ts';
+export { SCHEMA_DIAGNOSTIC_CODES, type SchemaDiagnosticCode } from './diagnostic-codes.ts';
 
 /** Options shared by the entry points; `file` names the source in messages. */
 export interface SchemaOptions {
