@@ -260,7 +260,7 @@ function genAllowedBase(
   types: readonly string[],
   namesOf: (type: string) => string[],
 ): Omit<GenAllowed, 'caveat' | 'expiration'> {
-  switch (c.int(6)) {
+  switch (c.int(7)) {
     case 1:
     case 2:
       return { type: c.pick(types), relation: ELLIPSIS, wildcard: false };
@@ -270,6 +270,7 @@ function genAllowedBase(
       return { type, relation: c.pick(namesOf(type)), wildcard: false };
     }
     case 5:
+    case 6:
       return { type: USER_TYPE, relation: ELLIPSIS, wildcard: true };
     default:
       return { type: USER_TYPE, relation: ELLIPSIS, wildcard: false };
@@ -291,7 +292,8 @@ interface ExprScope {
 function genExpr(c: Choices, depth: number, scope: ExprScope): GenExpr {
   const k = c.int(10);
   if (depth >= 2 || k < 4) return genLeaf(c, scope);
-  const kind = k < 6 ? 'union' : k < 8 ? 'intersection' : 'exclusion';
+  // Exclusions get the largest share: with wildcards they produce `* - {…}` lookup results.
+  const kind = k < 6 ? 'union' : k < 7 ? 'intersection' : 'exclusion';
   const left = genExpr(c, depth + 1, scope);
   const right = genExpr(c, depth + 1, scope);
   return { kind, left, right, paren: c.chance(1, 5) };
