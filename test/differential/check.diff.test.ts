@@ -5,7 +5,7 @@
  * defaults (docs/testing.md). Prints one summary line with the number of cases and comparisons.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CheckRequest } from '../../src/engine/index.ts';
+import { type CheckRequest, createEngine } from '../../src/engine/index.ts';
 import { type DiffCase, diffCaseArb } from '../support/generators/index.ts';
 import { SpiceDBCallError, type SpiceDBHarness, startSpiceDB } from '../support/spicedb.ts';
 import {
@@ -51,6 +51,7 @@ describe('check agrees with SpiceDB', () => {
     tally.add('cases');
     await loadSpiceDB(spice, c);
     const clove = await loadClove(c.schemaText, c.tuples);
+    const compared: { req: CheckRequest; want: string }[] = [];
     try {
       for (const q of c.checks) {
         const text = formatQuery(q.resource, q.permission, q.subject, q.context);
@@ -98,6 +99,7 @@ describe('check agrees with SpiceDB', () => {
             caseText({ ...c, tuples }),
           );
         }
+        compared.push({ req, want });
         // Missing-parameter lists are reported, not asserted: SpiceDB names the parameters of the
         // caveats it happened to evaluate, which depends on its evaluation order.
         if (want === 'conditional')
@@ -105,6 +107,24 @@ describe('check agrees with SpiceDB', () => {
             sameList(wantMissing, cached.missingParams) ? 'missing_same' : 'missing_differ',
           );
       }
+      // The same queries once more as one bulk check on a fresh cached engine (the bulk path shares
+      // reads and sub-problems across items, so it is compared separately).
+      const bulk = await createEngine({}).bulkCheck(
+        clove.ctx,
+        compared.map((x) => x.req),
+      );
+      bulk.forEach((item, i) => {
+        const { req, want } = compared[i] as (typeof compared)[number];
+        const got = item.ok ? item.result.permissionship : `error ${item.error.code}`;
+        tally.add('bulk_comparisons');
+        if (got !== want)
+          throw new Mismatch(
+            'bulkCheck',
+            formatQuery(req.resource, req.permission, req.subject, req.context),
+            { SpiceDB: want, 'Clove bulkCheck (cache on)': got },
+            caseText(c),
+          );
+      });
     } finally {
       await clove.close();
     }
@@ -116,6 +136,7 @@ describe('check agrees with SpiceDB', () => {
       tally.line(`[check.diff] seed=${cfg.seed}`, [
         'cases',
         'comparisons',
+        'bulk_comparisons',
         'allowed',
         'denied',
         'conditional',
