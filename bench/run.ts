@@ -18,7 +18,11 @@ const NOTES = [
   'Machines here have 2 shared cores: compare ratios measured within one run, and medians of repeated runs.',
 ];
 
-async function main(argv: string[]): Promise<number> {
+/**
+ * Runs the suite with `argv` (without node and script) and returns the exit code: 0 ok, 1 wrong
+ * answers or failed calls, 2 bad usage. `clove bench` calls this through a dynamic import.
+ */
+export async function runBench(argv: readonly string[]): Promise<number> {
   let opts: ReturnType<typeof parseBenchArgs>;
   try {
     opts = parseBenchArgs(argv);
@@ -72,12 +76,15 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    process.stderr.write(
-      `bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
-    );
-    process.exit(1);
-  },
-);
+// Entry point of `npm run bench` (not when imported by the CLI).
+if (process.argv[1]?.endsWith('bench/run.ts')) {
+  runBench(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (e: unknown) => {
+      process.stderr.write(
+        `bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+      );
+      process.exit(1);
+    },
+  );
+}

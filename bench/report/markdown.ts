@@ -6,6 +6,7 @@
 import type { BenchReport } from './report.ts';
 import { fmtMs, fmtRate } from '../lib/stats.ts';
 import { markdownTable, resultsMarkdown } from './table.ts';
+import { percentileChart } from './text-chart.ts';
 
 const ratio = (x: number) => (Number.isFinite(x) ? `${x.toFixed(x >= 10 ? 0 : 1)}×` : '–');
 
@@ -88,7 +89,8 @@ export function renderMarkdown(report: BenchReport, chartFile?: string): string 
     ...report.verification.failures.slice(0, 20).map((f) => `- ${f}`),
     '',
   );
-  if (chartFile) lines.push('## Latency', '', `![latency CDF](${chartFile})`, '');
+  lines.push('## Latency', '', percentileChart(report.results), '');
+  if (chartFile) lines.push(`![latency CDF](${chartFile})`, '');
   if (m.notes.length > 0) lines.push('## Notes', '', ...m.notes.map((n) => `- ${n}`), '');
   return lines.join('\n');
 }
