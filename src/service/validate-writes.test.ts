@@ -5,14 +5,14 @@ import { compileSchema } from '../schema/index.ts';
 import type { WriteOp } from '../store/index.ts';
 import { checkContextValue, validateWriteOps } from './validate-writes.ts';
 
-const IR = compileSchema(`
+const COMPILED = compileSchema(`
 use expiration
 
 caveat only_on_tuesday(day string) {
   day == 'tuesday'
 }
 
-caveat typed(n int, u uint, d double, b bool, ts timestamp, dur duration, ip ipaddress, l list<int>, m map<string>, a any) {
+caveat typed(n int) {
   n > 0
 }
 
@@ -30,6 +30,30 @@ definition document {
   permission view = viewer + editor
 }
 `);
+
+// Every parameter type, patched into the IR: the checker rejects unused parameters, and these are
+// about stored context values, not about the caveat's expression.
+const IR = {
+  ...COMPILED,
+  caveats: {
+    ...COMPILED.caveats,
+    typed: {
+      ...(COMPILED.caveats.typed as NonNullable<(typeof COMPILED.caveats)['typed']>),
+      params: {
+        n: 'int',
+        u: 'uint',
+        d: 'double',
+        b: 'bool',
+        ts: 'timestamp',
+        dur: 'duration',
+        ip: 'ipaddress',
+        l: 'list<int>',
+        m: 'map<string>',
+        a: 'any',
+      },
+    },
+  },
+};
 
 function codeOf(ops: WriteOp[]): { code?: string; message?: string; details?: unknown } {
   try {

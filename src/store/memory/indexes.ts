@@ -14,6 +14,8 @@ export interface Row {
   readonly createdRev: number;
   deletedRev: number;
   readonly expiresAt: number;
+  /** Set by GC just before the row is unlinked from the indexes. */
+  collected?: boolean;
 }
 
 /** True when the row is visible in a snapshot at `rev` whose clock reads `now`. */
@@ -21,7 +23,12 @@ export function isVisible(row: Row, rev: number, now: number): boolean {
   return row.createdRev <= rev && row.deletedRev > rev && row.expiresAt > now;
 }
 
-type Buckets = Map<string, Set<Row>>;
+/**
+ * Relation → rows. Why arrays and not Sets: most buckets hold a handful of rows, and an array is far
+ * smaller than a Set (1M tuples mean ~1M buckets per index). Removal only happens in GC, which
+ * compacts each affected bucket once (`removeAll`), so it stays linear.
+ */
+type Buckets = Map<string, Row[]>;
 
 function addTo(index: Map<string, Buckets>, outer: string, inner: string, row: Row): void {
   let buckets = index.get(outer);
@@ -29,20 +36,18 @@ function addTo(index: Map<string, Buckets>, outer: string, inner: string, row: R
     buckets = new Map();
     index.set(outer, buckets);
   }
-  let set = buckets.get(inner);
-  if (!set) {
-    set = new Set();
-    buckets.set(inner, set);
-  }
-  set.add(row);
+  const rows = buckets.get(inner);
+  if (rows) rows.push(row);
+  else buckets.set(inner, [row]);
 }
 
-function removeFrom(index: Map<string, Buckets>, outer: string, inner: string, row: Row): void {
+function compact(index: Map<string, Buckets>, outer: string, inner: string): void {
   const buckets = index.get(outer);
-  const set = buckets?.get(inner);
-  if (!buckets || !set) return;
-  set.delete(row);
-  if (set.size === 0) {
+  const rows = buckets?.get(inner);
+  if (!buckets || !rows) return;
+  const kept = rows.filter((r) => !r.collected);
+  if (kept.length > 0) buckets.set(inner, kept);
+  else {
     buckets.delete(inner);
     if (buckets.size === 0) index.delete(outer);
   }
@@ -77,34 +82,35 @@ export class TupleIndexes {
     this.size++;
   }
 
-  /** Unlinks a row for good (GC only). */
-  remove(row: Row): void {
-    const t = row.tuple;
-    removeFrom(this.byResource, `${t.resource.type}\u0000${t.resource.id}`, t.relation, row);
-    removeFrom(
-      this.bySubject,
-      `${t.resource.type}\u0000${t.subject.type}\u0000${t.subject.id}`,
-      t.relation,
-      row,
-    );
-    removeFrom(this.byType, t.resource.type, t.relation, row);
-    if (this.live.get(row.key) === row) this.live.delete(row.key);
-    this.size--;
+  /** Unlinks rows for good (GC only), compacting each affected bucket once. */
+  removeAll(rows: Iterable<Row>): number {
+    const touched = new Map<string, [Map<string, Buckets>, string, string]>();
+    const touch = (index: Map<string, Buckets>, tag: string, outer: string, inner: string) =>
+      touched.set(`${tag}\u0001${outer}\u0001${inner}`, [index, outer, inner]);
+    let n = 0;
+    for (const row of rows) {
+      if (row.collected) continue;
+      row.collected = true;
+      n++;
+      const t = row.tuple;
+      touch(this.byResource, 'r', `${t.resource.type}\u0000${t.resource.id}`, t.relation);
+      touch(
+        this.bySubject,
+        's',
+        `${t.resource.type}\u0000${t.subject.type}\u0000${t.subject.id}`,
+        t.relation,
+      );
+      touch(this.byType, 't', t.resource.type, t.relation);
+      if (this.live.get(row.key) === row) this.live.delete(row.key);
+    }
+    for (const [index, outer, inner] of touched.values()) compact(index, outer, inner);
+    this.size -= n;
+    return n;
   }
 
-  /** Every row (any version), for GC and exports. */
+  /** Every row (any version), for exports; a snapshot of the bucket list, safe across awaits. */
   *all(): Iterable<Row> {
-    for (const buckets of this.byType.values()) for (const set of buckets.values()) yield* set;
+    for (const buckets of [...this.byType.values()])
+      for (const rows of [...buckets.values()]) yield* rows;
   }
-}
-
-/** Yields the rows of `buckets` under `relation`, or under every relation when it is undefined. */
-export function* bucketRows(buckets: Buckets | undefined, relation?: string): Iterable<Row> {
-  if (!buckets) return;
-  if (relation !== undefined) {
-    const set = buckets.get(relation);
-    if (set) yield* set;
-    return;
-  }
-  for (const set of buckets.values()) yield* set;
 }

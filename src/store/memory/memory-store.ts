@@ -192,12 +192,15 @@ class MemoryStore implements TupleStore {
       // Stage everything first: a duplicate or existing tuple anywhere must leave no trace (atomic).
       const staged: Tuple[] = [];
       const seen = new Set<string>();
-      for await (const t of tuples) {
+      const stage = (t: Tuple) => {
         const key = tupleKey(t);
         if (seen.has(key)) throw duplicateInBatch(t);
         seen.add(key);
         staged.push(t);
-      }
+      };
+      // A sync source is read synchronously: `for await` would cost a promise per tuple.
+      if (Symbol.iterator in tuples) for (const t of tuples) stage(t);
+      else for await (const t of tuples) stage(t);
       const now = this.clock();
       for (const t of staged) {
         const existing = this.idx.live.get(tupleKey(t));
@@ -252,21 +255,19 @@ class MemoryStore implements TupleStore {
       const now = opts.now ?? this.clock();
       const boundary = this.minValidRevision(now);
       const cutoff = now - this.gcWindowMs;
-      let tuplesRemoved = 0;
-      while (this.deletedQueue.length > 0 && (this.deletedQueue[0] as Row).deletedRev <= boundary) {
-        const row = this.deletedQueue.shift() as Row;
-        this.idx.remove(row);
-        this.expiring.delete(row);
-        tuplesRemoved++;
+      // Deleted versions no snapshot can reach, then tuples expired more than a window ago.
+      const dead: Row[] = [];
+      let i = 0;
+      while (i < this.deletedQueue.length && (this.deletedQueue[i] as Row).deletedRev <= boundary) {
+        dead.push(this.deletedQueue[i] as Row);
+        i++;
       }
-      for (const row of this.expiring) {
-        if (row.expiresAt >= cutoff) continue;
-        this.expiring.delete(row);
-        if (row.deletedRev !== INF) row.deletedRev = -1; // already queued; make the queue skip it
-        this.idx.remove(row);
-        tuplesRemoved++;
-      }
-      this.deletedQueue = this.deletedQueue.filter((r) => r.deletedRev !== -1);
+      this.deletedQueue = this.deletedQueue.slice(i);
+      for (const row of this.expiring) if (row.expiresAt < cutoff) dead.push(row);
+      const tuplesRemoved = this.idx.removeAll(dead);
+      for (const row of dead) this.expiring.delete(row);
+      if (this.deletedQueue.some((r) => r.collected))
+        this.deletedQueue = this.deletedQueue.filter((r) => !r.collected);
       const drop = this.log.findIndex((e) => e.revision >= boundary);
       const revisionsRemoved = Math.max(drop, 0);
       if (revisionsRemoved > 0) this.log = this.log.slice(revisionsRemoved);

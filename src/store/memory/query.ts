@@ -31,7 +31,7 @@ export function scanRows(
   const resourceId = idMatcher(q.resourceIds);
   const st = q.subjectType;
   const sr = q.subjectRelation;
-  const check = (set: Set<Row> | undefined, ridKnown: boolean, sidKnown: boolean): boolean => {
+  const check = (set: Row[] | undefined, ridKnown: boolean, sidKnown: boolean): boolean => {
     if (!set) return true;
     for (const row of set) {
       if (row.createdRev > rev || row.deletedRev <= rev || row.expiresAt <= now) continue;
@@ -45,7 +45,7 @@ export function scanRows(
     return true;
   };
   const walk = (
-    buckets: Map<string, Set<Row>> | undefined,
+    buckets: Map<string, Row[]> | undefined,
     ridKnown: boolean,
     sidKnown: boolean,
   ): boolean => {
