@@ -91,7 +91,8 @@ describe('clove serve start-up', () => {
       ].join('\n'),
     );
     const r = await runCli(['validate', file]);
-    expect(r.code).toBe(1);
-    expect(r.stdout).toMatch(/v\.yaml:13: assertFalse/);
+    const output = `exit ${r.code}\nstdout:\n${r.stdout}\nstderr:\n${r.stderr}`;
+    expect(output).toMatch(/^exit 1\n/);
+    expect(output).toMatch(/v\.yaml:13: assertFalse/);
   });
 });
