@@ -55,7 +55,7 @@ options
   --duration S      seconds of the concurrent-check phase (default 10)
   --concurrency N   workers of the concurrent-check phase (default 32)
   --batch N         bulk-check batch size (default 100)
-  --check-limit N   sequential checks per phase (default all 10,000)
+  --check-limit N   checks per sequential and bulk phase (default all 10,000)
   --lookup-rounds N times each lookup case is run (default 3)
   --seed N          workload seed (default 1)
   --repeat N        repeat the whole run N times and report medians (default 1)

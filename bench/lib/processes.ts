@@ -8,6 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { guardStop } from './cleanup.ts';
 import type { LoadReport, LoadSpec } from './http-load.ts';
 
 /** A free TCP port on loopback. */
@@ -99,13 +100,14 @@ export async function startCloveServer(opts: {
     stderr = (stderr + d.toString()).slice(-4000);
   });
   const url = `http://127.0.0.1:${port}`;
+  const stop = guardStop(() => stopChild(child));
   try {
     await waitReady(`${url}/readyz`, child, () => stderr);
   } catch (e) {
-    await stopChild(child);
+    await stop();
     throw e;
   }
-  return { url, pid: child.pid!, rssMb: () => rssOf(child.pid!), stop: () => stopChild(child) };
+  return { url, pid: child.pid!, rssMb: () => rssOf(child.pid!), stop };
 }
 
 /** Starts the trivial hono route server (bench/lib/trivial-server.ts). */
@@ -123,8 +125,14 @@ export async function startTrivialServer(): Promise<ServerChild> {
     stderr = (stderr + d.toString()).slice(-4000);
   });
   const url = `http://127.0.0.1:${port}`;
-  await waitReady(`${url}/trivial`, child, () => stderr);
-  return { url, pid: child.pid!, rssMb: () => rssOf(child.pid!), stop: () => stopChild(child) };
+  const stop = guardStop(() => stopChild(child));
+  try {
+    await waitReady(`${url}/trivial`, child, () => stderr);
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { url, pid: child.pid!, rssMb: () => rssOf(child.pid!), stop };
 }
 
 /** Runs bench/lib/http-load.ts in its own process and returns its report. */
@@ -137,6 +145,7 @@ export async function runLoadProcess(spec: LoadSpec): Promise<LoadReport> {
       const child = spawn(process.execPath, ['--import', 'tsx', 'bench/lib/http-load.ts', file], {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
+      const unregister = guardStop(() => stopChild(child));
       let out = '';
       let err = '';
       child.stdout?.on('data', (d: Buffer) => {
@@ -146,6 +155,7 @@ export async function runLoadProcess(spec: LoadSpec): Promise<LoadReport> {
         err = (err + d.toString()).slice(-4000);
       });
       child.once('exit', (code) => {
+        void unregister();
         if (code !== 0) return reject(new Error(`http-load exited ${code}: ${err}`));
         try {
           resolve(JSON.parse(out.trim().split('\n').pop()!) as LoadReport);

@@ -11,6 +11,7 @@ import { createMemoryStore, openStore } from '../../src/store/index.ts';
 import type { TupleStore } from '../../src/store/index.ts';
 import { createTestDatabase, startTestPostgres } from '../../test/support/postgres.ts';
 import type { StoreKind } from './args.ts';
+import { guardStop } from './cleanup.ts';
 
 /** A Postgres server: `url` is its admin URL; `newDatabase` creates an empty database on it. */
 export interface PostgresServer {
@@ -25,6 +26,21 @@ export async function startPostgresServer(databaseUrl?: string): Promise<Postgre
     ? { url: databaseUrl, stop: async () => {} }
     : await startTestPostgres();
   const created: string[] = [];
+  const stop = guardStop(async () => {
+    if (databaseUrl && created.length > 0) {
+      // Only the databases this run created are dropped; the server itself is the user's.
+      const admin = postgres(databaseUrl, { max: 1, onnotice: () => {} });
+      try {
+        for (const url of created)
+          await admin.unsafe(
+            `DROP DATABASE IF EXISTS "${new URL(url).pathname.slice(1)}" WITH (FORCE)`,
+          );
+      } finally {
+        await admin.end();
+      }
+    }
+    await server.stop();
+  });
   return {
     url: server.url,
     async newDatabase(prefix) {
@@ -32,21 +48,7 @@ export async function startPostgresServer(databaseUrl?: string): Promise<Postgre
       created.push(url);
       return url;
     },
-    async stop() {
-      if (databaseUrl && created.length > 0) {
-        // Only the databases this run created are dropped; the server itself is the user's.
-        const admin = postgres(databaseUrl, { max: 1, onnotice: () => {} });
-        try {
-          for (const url of created)
-            await admin.unsafe(
-              `DROP DATABASE IF EXISTS "${new URL(url).pathname.slice(1)}" WITH (FORCE)`,
-            );
-        } finally {
-          await admin.end();
-        }
-      }
-      await server.stop();
-    },
+    stop,
   };
 }
 
@@ -87,10 +89,10 @@ export async function openBenchStore(kind: StoreKind, pg?: PostgresServer): Prom
       store,
       spec: dir,
       detach: closeStore,
-      async close() {
+      close: guardStop(async () => {
         await closeStore();
         rmSync(dir, { recursive: true, force: true });
-      },
+      }),
     };
   }
   if (!pg) throw new Error('postgres store needs a server');

@@ -42,7 +42,8 @@ export async function runQueryPhases(
         durationMs: opts.durationMs,
       }),
     );
-  if (p.has('bulk-check')) out.push(await runBulkChecks(ctx(), { batch: opts.batch }));
+  if (p.has('bulk-check'))
+    out.push(await runBulkChecks(ctx(), { batch: opts.batch, limit: opts.checkLimit }));
   if (p.has('lookup-resources'))
     out.push(await runLookups(ctx(), 'lookup-resources', { rounds: opts.lookupRounds }));
   if (p.has('lookup-subjects'))
