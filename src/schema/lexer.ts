@@ -249,14 +249,18 @@ function skipCelString(src: string, i: number): number {
   return j;
 }
 
-/** Converts a 0-based offset within `source` into a Position (used for CEL sub-spans). */
-export function positionAt(source: string, offset: number, base: Position): Position {
-  let { line, column } = base;
-  for (let i = base.offset; i < offset && i < source.length; i++) {
+/**
+ * The position `count` characters after `from` in `source` (clamped to the end), tracking lines;
+ * used to map offsets inside a token (a caveat body, a CEL error) back to exact positions.
+ */
+export function advancePosition(source: string, from: Position, count: number): Position {
+  let { line, column } = from;
+  const stop = Math.min(source.length, from.offset + Math.max(0, count));
+  for (let i = from.offset; i < stop; i++) {
     if (source.charCodeAt(i) === 10) {
       line++;
       column = 1;
     } else column++;
   }
-  return { line, column, offset };
+  return { line, column, offset: stop };
 }

@@ -3,9 +3,10 @@
  * SpiceDB supports, and the CEL body must parse and type-check against the parameters as a bool
  * expression. CEL positions are mapped back to exact schema positions through the body's span.
  */
-import type { Position, Span } from '../../errors.ts';
+import type { Span } from '../../errors.ts';
 import type { CaveatDecl } from '../ast.ts';
 import { analyzeCelExpression } from '../cel.ts';
+import { advancePosition } from '../lexer.ts';
 import { type CelT, CAVEAT_PARAM_TYPES, paramType } from '../cel-types.ts';
 import { type CheckContext, diag, didYouMean } from './context.ts';
 
@@ -59,8 +60,8 @@ function checkCaveat(ctx: CheckContext, source: string, cav: CaveatDecl): void {
   if (!typesOk) return; // type errors in the body would only echo the bad parameter
   const { issues, identifiers } = analyzeCelExpression(cav.expression, params);
   for (const issue of issues) {
-    const start = advance(source, cav.expressionSpan.start, issue.offset);
-    const end = advance(
+    const start = advancePosition(source, cav.expressionSpan.start, issue.offset);
+    const end = advancePosition(
       source,
       start,
       Math.min(issue.length, cav.expression.length - issue.offset),
@@ -80,17 +81,4 @@ function checkCaveat(ctx: CheckContext, source: string, cav: CaveatDecl): void {
             'remove it or use it in the expression',
           ),
         );
-}
-
-/** Moves `from` forward by `count` characters of `source`, tracking lines. */
-function advance(source: string, from: Position, count: number): Position {
-  let { line, column } = from;
-  const stop = Math.min(source.length, from.offset + Math.max(0, count));
-  for (let i = from.offset; i < stop; i++) {
-    if (source.charCodeAt(i) === 10) {
-      line++;
-      column = 1;
-    } else column++;
-  }
-  return { line, column, offset: stop };
 }
