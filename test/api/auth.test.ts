@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { assertSafeBinding, isLoopbackHost, loadConfig, parseKeys } from '../../src/config.ts';
 import { isAppError } from '../../src/errors.ts';
-import { createHarness, KEYS, SCHEMA } from './harness.ts';
+import { createHarness, KEYS, SCHEMA, type Body } from './harness.ts';
 
 const CHECK = {
   resource: { objectType: 'document', objectId: 'd1' },
@@ -27,7 +27,7 @@ describe('authentication', () => {
   ])('%s → 401 unauthenticated', async (_n, key) => {
     const res = await h.post('/v1/permissions/check', CHECK, key);
     expect(res.status).toBe(401);
-    expect(((await res.json()) as any).error.code).toBe('unauthenticated');
+    expect(((await res.json()) as Body).error.code).toBe('unauthenticated');
   });
 
   it('a non-bearer scheme → 401', async () => {
@@ -52,7 +52,7 @@ describe('authentication', () => {
   ] as const)('%s on %s → %i permission_denied', async (role, path, body, status) => {
     const res = await h.post(path, body, KEYS[role]);
     expect(res.status).toBe(status);
-    const json = (await res.json()) as any;
+    const json = (await res.json()) as Body;
     expect(json.error.code).toBe('permission_denied');
     expect(json.error.details).toEqual({ required: expect.any(String), role });
   });

@@ -7,7 +7,7 @@ import { describe, expect, it } from 'vitest';
 import { HTTP_STATUS } from '../../src/api/http-errors.ts';
 import { AppError, ERROR_CODES, type ErrorCode } from '../../src/errors.ts';
 import type { Clove } from '../../src/service/index.ts';
-import { createHarness, KEYS } from './harness.ts';
+import { createHarness, KEYS, type Body } from './harness.ts';
 
 function throwingClove(make: () => unknown): Clove {
   const fail = async () => {
@@ -63,7 +63,7 @@ describe('error mapping', () => {
     const h = createHarness();
     const res = await h.post('/v1/nope', {});
     expect(res.status).toBe(404);
-    expect(((await res.json()) as any).error.code).toBe('not_found');
+    expect(((await res.json()) as Body).error.code).toBe('not_found');
   });
 });
 
@@ -83,14 +83,14 @@ describe('request validation', () => {
   ])('%s → 400 invalid_request', async (_name, body) => {
     const res = await h.post('/v1/permissions/check', body, KEYS.reader);
     expect(res.status).toBe(400);
-    const json = (await res.json()) as any;
+    const json = (await res.json()) as Body;
     expect(json.error.code).toBe('invalid_request');
     expect(typeof json.error.message).toBe('string');
   });
 
   it('names the failing field in details.issues', async () => {
     const res = await h.post('/v1/permissions/check', { ...CHECK, permission: 'v' }, KEYS.reader);
-    const json = (await res.json()) as any;
+    const json = (await res.json()) as Body;
     expect(json.error.details.issues[0].path).toBe('permission');
   });
 
@@ -98,7 +98,7 @@ describe('request validation', () => {
     const small = createHarness({ CLOVE_BODY_LIMIT_BYTES: '2048' });
     const res = await small.post('/v1/schema/write', { schema: 'x'.repeat(5000) });
     expect(res.status).toBe(413);
-    expect(((await res.json()) as any).error.code).toBe('payload_too_large');
+    expect(((await res.json()) as Body).error.code).toBe('payload_too_large');
   });
 
   it('too many bulk items → 413 batch_too_large', async () => {
@@ -109,7 +109,7 @@ describe('request validation', () => {
       KEYS.reader,
     );
     expect(res.status).toBe(413);
-    expect(((await res.json()) as any).error.code).toBe('batch_too_large');
+    expect(((await res.json()) as Body).error.code).toBe('batch_too_large');
   });
 
   it('too many updates → 413 batch_too_large', async () => {
@@ -122,7 +122,7 @@ describe('request validation', () => {
       ],
     });
     expect(res.status).toBe(413);
-    expect(((await res.json()) as any).error.code).toBe('batch_too_large');
+    expect(((await res.json()) as Body).error.code).toBe('batch_too_large');
   });
 });
 
@@ -134,6 +134,6 @@ describe('deadlines', () => {
     const h = createHarness({ CLOVE_REQUEST_TIMEOUT_MS: '50' }, slow);
     const res = await h.post('/v1/permissions/check', CHECK, KEYS.reader);
     expect(res.status).toBe(504);
-    expect(((await res.json()) as any).error.code).toBe('deadline_exceeded');
+    expect(((await res.json()) as Body).error.code).toBe('deadline_exceeded');
   });
 });

@@ -8,6 +8,12 @@ import { type Config, loadConfig } from '../../src/config.ts';
 import { type Clove, createClove, createMetrics, silentLogger } from '../../src/service/index.ts';
 import { createMemoryStore } from '../../src/store/index.ts';
 
+/**
+ * A parsed JSON response body. Tests assert on its fields one by one, so it is deliberately loose.
+ */
+// biome-ignore lint/suspicious/noExplicitAny: response bodies are inspected field by field
+export type Body = any;
+
 export const KEYS = {
   reader: 'reader-secret-0123456789',
   writer: 'writer-secret-0123456789',
@@ -36,13 +42,13 @@ export interface Harness {
   metrics: ReturnType<typeof createMetrics>;
   post(path: string, body: unknown, key?: string | null): Promise<Response>;
   /** post, then parse JSON; asserts nothing. */
-  json<T = any>(
+  json<T = Body>(
     path: string,
     body: unknown,
     key?: string | null,
   ): Promise<{ status: number; body: T }>;
   /** Parses an NDJSON response body into its lines. */
-  lines<T = any>(res: Response): Promise<T[]>;
+  lines<T = Body>(res: Response): Promise<T[]>;
 }
 
 /** Creates a fresh app; `env` overrides configuration (e.g. small limits). */
@@ -84,7 +90,7 @@ export function createHarness(env: Record<string, string> = {}, clove?: Clove): 
     post,
     async json(path, body, key) {
       const res = await post(path, body, key);
-      return { status: res.status, body: (await res.json()) as any };
+      return { status: res.status, body: (await res.json()) as Body };
     },
     async lines(res) {
       const text = await res.text();

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { createClove } from '../../src/service/index.ts';
 import { createMemoryStore } from '../../src/store/index.ts';
-import { createHarness, KEYS, SCHEMA } from './harness.ts';
+import { createHarness, KEYS, SCHEMA, type Body } from './harness.ts';
 
 describe('operational routes', () => {
   it('/healthz and /readyz', async () => {
@@ -10,7 +10,7 @@ describe('operational routes', () => {
     expect(await (await h.app.request('/healthz')).json()).toEqual({ status: 'ok' });
     const ready = await h.app.request('/readyz');
     expect(ready.status).toBe(200);
-    expect(((await ready.json()) as any).store).toBe('memory');
+    expect(((await ready.json()) as Body).store).toBe('memory');
   });
 
   it('/readyz → 503 unavailable when the store does not answer', async () => {
@@ -21,7 +21,7 @@ describe('operational routes', () => {
     const h = createHarness({}, createClove({ store: down }));
     const res = await h.app.request('/readyz');
     expect(res.status).toBe(503);
-    expect(((await res.json()) as any).error.code).toBe('unavailable');
+    expect(((await res.json()) as Body).error.code).toBe('unavailable');
   });
 
   it('/metrics exposes latency per route, check outcomes, store latency and cache stats', async () => {
@@ -51,7 +51,7 @@ describe('operational routes', () => {
 
   it('/openapi.json is OpenAPI 3.1 with every v1 route and the error schema', async () => {
     const h = createHarness();
-    const doc = (await (await h.app.request('/openapi.json')).json()) as any;
+    const doc = (await (await h.app.request('/openapi.json')).json()) as Body;
     expect(doc.openapi).toBe('3.1.0');
     for (const path of [
       '/v1/permissions/check',

@@ -1,6 +1,16 @@
 /** Every route through `app.request`, with the real service on a memory store. */
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createHarness, type Harness, KEYS, rel, ref, SCHEMA, sub, touch } from './harness.ts';
+import {
+  createHarness,
+  type Harness,
+  KEYS,
+  rel,
+  ref,
+  SCHEMA,
+  sub,
+  touch,
+  type Body,
+} from './harness.ts';
 
 let h: Harness;
 let token: string;
@@ -281,7 +291,7 @@ describe('lookups', () => {
     expect(res.status).toBe(200);
     const names = res.body.permissions.map((p: { name: string }) => p.name);
     expect(names).toEqual(['edit', 'owner', 'view']);
-    expect(res.body.permissions.find((p: any) => p.name === 'owner').kind).toBe('relation');
+    expect(res.body.permissions.find((p: Body) => p.name === 'owner').kind).toBe('relation');
   });
 });
 
@@ -438,7 +448,7 @@ describe('import and export', () => {
       body,
     });
     expect(res.status).toBe(200);
-    expect(((await res.json()) as any).numLoaded).toBe('2');
+    expect(((await res.json()) as Body).numLoaded).toBe('2');
     const exp = await h.post('/clove/v1/relationships/export', { format: 'text' }, KEYS.reader);
     expect(exp.headers.get('clove-zookie')).toBeTruthy();
     const lines = (await exp.text()).trim().split('\n');
@@ -470,7 +480,7 @@ describe('import and export', () => {
       body: 'document:t1#owner@user:ann\nnot a tuple\n',
     });
     expect(res.status).toBe(400);
-    const json = (await res.json()) as any;
+    const json = (await res.json()) as Body;
     expect(json.error.code).toBe('invalid_tuple');
     expect(json.error.details.line).toBe(2);
     const read = await h.lines(
@@ -499,7 +509,7 @@ describe('/v1/watch', () => {
     const reader = (res.body as ReadableStream<Uint8Array>).getReader();
     const dec = new TextDecoder();
     let buf = '';
-    let msg: any;
+    let msg: Body;
     while (!msg) {
       const { value, done } = await reader.read();
       if (done) break;
