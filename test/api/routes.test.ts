@@ -435,6 +435,11 @@ describe('import and export', () => {
     expect(pages[0].result.relationships).toHaveLength(3);
   });
 
+  it('exportbulk refuses a resume cursor explicitly', async () => {
+    const r = await h.json('/v1/relationships/exportbulk', { optionalCursor: { token: 'x' } });
+    expect([r.status, r.body.error.code]).toEqual([400, 'invalid_request']);
+  });
+
   it('NDJSON and text import, text export', async () => {
     const body = [
       'document:t1#owner@user:ann',

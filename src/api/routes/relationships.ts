@@ -153,6 +153,10 @@ export function addRelationshipRoutes(app: App, deps: AppDeps): void {
       stream: true,
     },
     async (_c, body, call) => {
+      if (body.optionalCursor)
+        throw new AppError('invalid_request', 'exportbulk cannot resume from a cursor yet', {
+          details: { field: 'optionalCursor' },
+        });
       const limit = Math.min(body.optionalLimit || deps.config.limits.maxReadLimit, 10_000);
       const filter = body.optionalRelationshipFilter
         ? toTupleFilter(body.optionalRelationshipFilter)

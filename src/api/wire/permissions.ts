@@ -88,27 +88,12 @@ export const ExpandPermissionTreeRequest = z
   })
   .openapi('ExpandPermissionTreeRequest');
 
-const TreeNode: z.ZodType = z.lazy(() =>
-  z.object({
-    intermediate: z
-      .object({
-        operation: z.enum(['OPERATION_UNION', 'OPERATION_INTERSECTION', 'OPERATION_EXCLUSION']),
-        children: z.array(TreeNode),
-      })
-      .optional(),
-    leaf: z.object({ subjects: z.array(SubjectReference) }).optional(),
-    expandedObject: ObjectReference,
-    expandedRelation: z.string(),
-  }),
-);
-
 export const ExpandPermissionTreeResponse = z
   .object({ expandedAt: ZedToken, treeRoot: z.unknown() })
   .openapi('ExpandPermissionTreeResponse', {
     description:
       'treeRoot is a PermissionRelationshipTree: {intermediate|leaf, expandedObject, expandedRelation}.',
   });
-export { TreeNode };
 
 export const LookupResourcesRequest = z
   .object({
