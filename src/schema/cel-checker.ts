@@ -18,6 +18,7 @@ export class CelCheckError extends Error {
   }
 }
 
+// Shorthands for scalar types.
 const T = (
   k:
     | 'int'
@@ -36,6 +37,11 @@ const STRING = T('string');
 
 /** Infers the type of an expression under a scope of declared variables. */
 export class TypeChecker {
+  /**
+   * Variable scopes, innermost last: [0] holds the caveat parameters, each comprehension (macro)
+   * pushes one with its iteration and accumulator variables. Example: in `tags.all(t, t != '')`
+   * the inner scope maps `t` → string and `@result` → bool.
+   */
   private scopes: Map<string, CelT>[];
 
   constructor(params: ReadonlyMap<string, CelT>) {
@@ -50,6 +56,7 @@ export class TypeChecker {
     return false;
   }
 
+  /** The innermost binding of `name`, if any. */
   private lookup(name: string): CelT | undefined {
     for (let i = this.scopes.length - 1; i >= 0; i--) {
       const t = this.scopes[i]?.get(name);
@@ -58,12 +65,14 @@ export class TypeChecker {
     return undefined;
   }
 
+  /** The static type of `e`; throws CelCheckError at the first expression that cannot be typed. */
   check(e: CelExpr): CelT {
     const kind = e.exprKind;
     switch (kind.case) {
       case 'constExpr':
         return constType(kind.value.constantKind.case);
       case 'identExpr': {
+        // Type names (`int`, `string`, ...) are values of type `type`, as in `type(x) == int`.
         const t = this.lookup(kind.value.name);
         if (t) return t;
         if (TYPE_IDENTS.has(kind.value.name)) return { k: 'type' };
@@ -74,6 +83,8 @@ export class TypeChecker {
         );
       }
       case 'selectExpr': {
+        // `m.f` reads a map entry (string keys only); `has(m.f)` tests it. Other types have no fields
+        // here: caveats cannot mention protobuf messages.
         const operand = this.check(kind.value.operand as CelExpr);
         if (kind.value.testOnly) {
           if (operand.k !== 'map' && operand.k !== 'dyn')
@@ -95,6 +106,7 @@ export class TypeChecker {
         );
       }
       case 'listExpr': {
+        // A literal's element type is the join of its elements (mixed → dyn, as cel-go infers).
         let elem: CelT | undefined;
         for (const el of kind.value.elements) {
           const t = this.check(el);
@@ -103,6 +115,7 @@ export class TypeChecker {
         return { k: 'list', elem: elem ?? DYN };
       }
       case 'structExpr': {
+        // Only map literals: `{'a': 1}` (message construction needs descriptors caveats lack).
         if (kind.value.messageName !== '')
           throw new CelCheckError(
             `message construction \`${kind.value.messageName}{...}\` is not supported in caveats`,
@@ -120,6 +133,8 @@ export class TypeChecker {
         return { k: 'map', key: key ?? DYN, value: value ?? DYN };
       }
       case 'comprehensionExpr': {
+        // Macros arrive expanded: iterate `iterRange` binding `iterVar` (list element or map key),
+        // fold `loopStep` into `accuVar`, and the macro's value is `result`.
         const c = kind.value;
         const range = this.check(c.iterRange as CelExpr);
         let iter: CelT;
@@ -150,6 +165,11 @@ export class TypeChecker {
     }
   }
 
+  /**
+   * Operators and functions. CEL parses operators into calls with internal names (`_+_`, `@in`,
+   * `_?_:_`); each case below states the overloads cel-go accepts, so a mismatch reports the same
+   * schemas SpiceDB rejects.
+   */
   private call(e: CelExpr, c: { target?: CelExpr; function: string; args: CelExpr[] }): CelT {
     const args = c.args.map((a) => this.check(a));
     const target = c.target ? this.check(c.target) : undefined;
@@ -168,6 +188,7 @@ export class TypeChecker {
       case '_||_':
         if (!args.every((t) => compatible(t, BOOL))) mismatch();
         return BOOL;
+      // `@not_strictly_false` is the loop condition the `all`/`exists` macros generate.
       case '!_':
       case '@not_strictly_false':
         if (!compatible(a, BOOL)) mismatch();
@@ -192,10 +213,12 @@ export class TypeChecker {
       }
       case '_+_':
         return arithmetic(a, b, mismatch, true);
+      // timestamp - timestamp is a duration; timestamp - duration a timestamp.
       case '_-_':
         if (a.k === 'timestamp' && b.k === 'timestamp') return T('duration');
         if (a.k === 'timestamp' && b.k === 'duration') return a;
         return arithmetic(a, b, mismatch, false);
+      // `%` has no double overload in CEL.
       case '_*_':
       case '_/_':
       case '_%_':
@@ -211,6 +234,7 @@ export class TypeChecker {
         if (!compatible(cond, BOOL) || !compatible(x, y)) mismatch();
         return join(x, y);
       }
+      // Indexing: lists by int, maps by their key type, dyn by anything.
       case '_[_]':
         if (a.k === 'list') {
           if (!compatible(b, INT) && b.k !== 'uint') mismatch();
@@ -222,6 +246,7 @@ export class TypeChecker {
         }
         if (a.k !== 'dyn') mismatch();
         return DYN;
+      // `x in list` needs the element type, `k in map` the key type.
       case '@in':
         if (
           b.k === 'list'
@@ -236,6 +261,7 @@ export class TypeChecker {
     return this.function(fn, target, args, mismatch, e);
   }
 
+  /** Named functions and methods (`size`, `startsWith`, conversions, `in_cidr`, time accessors). */
   private function(
     fn: string,
     target: CelT | undefined,
@@ -305,6 +331,10 @@ export class TypeChecker {
   }
 }
 
+/**
+ * `+` and `-` overloads: same-typed numbers and durations; `+` also concatenates strings, bytes
+ * and lists and adds a duration to a timestamp. No implicit numeric conversion (int + double fails).
+ */
 function arithmetic(a: CelT, b: CelT, mismatch: () => never, plus: boolean): CelT {
   if (a.k === 'dyn') return b;
   if (b.k === 'dyn') return a;
@@ -317,6 +347,7 @@ function arithmetic(a: CelT, b: CelT, mismatch: () => never, plus: boolean): Cel
   return mismatch();
 }
 
+/** The type of a literal, by its protobuf constant kind. */
 function constType(kind: string | undefined): CelT {
   switch (kind) {
     case 'int64Value':
@@ -342,6 +373,7 @@ function constType(kind: string | undefined): CelT {
   }
 }
 
+/** Types with `<`, `<=`, `>`, `>=` (within the same type). */
 const ORDERED = new Set([
   'int',
   'uint',
@@ -352,6 +384,7 @@ const ORDERED = new Set([
   'timestamp',
   'duration',
 ]);
+/** Identifiers that name types (usable as values of type `type`). */
 const TYPE_IDENTS = new Set([
   'int',
   'uint',
@@ -364,6 +397,7 @@ const TYPE_IDENTS = new Set([
   'null_type',
   'type',
 ]);
+/** Timestamp and duration accessors, all returning int (an optional time-zone argument). */
 const TIME_ACCESSORS = new Set([
   'getFullYear',
   'getMonth',
@@ -376,6 +410,7 @@ const TIME_ACCESSORS = new Set([
   'getSeconds',
   'getMilliseconds',
 ]);
+/** How operators appear in messages (CEL's internal call names are not user-facing). */
 const OPERATOR_NAMES: Record<string, string> = {
   '_&&_': '`&&`',
   '_||_': '`||`',

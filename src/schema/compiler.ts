@@ -62,10 +62,12 @@ export function compileAst(ast: SchemaAST): SchemaIR {
       );
     }
   }
+  // `uses` is sorted and de-duplicated: the order of `use` lines carries no meaning.
   const body = { format: 1 as const, definitions, caveats, uses: [...uses].sort() };
   return { format: 1, hash: computeSchemaHash(body), definitions, caveats, uses: body.uses };
 }
 
+/** Adds `doc` only when there is one, so the IR has no `doc: undefined` keys. */
 function withDoc<T extends object>(node: T, doc: string | undefined): T & { doc?: string } {
   return doc === undefined || doc === '' ? node : { ...node, doc };
 }
@@ -82,6 +84,7 @@ export function compileExpr(e: Expr): ExprIR {
     case 'union':
     case 'intersection': {
       const children: ExprIR[] = [];
+      // Collect the operands of a left-nested chain (and of same-operator parenthesised groups).
       const push = (x: Expr) => {
         if (x.kind === e.kind) {
           push(x.left);

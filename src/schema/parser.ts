@@ -42,9 +42,11 @@ export function parseSource(source: string): ParseResult {
   return new Parser(source).parseSchema();
 }
 
+/** The declaration productions, on top of the expression parser and token cursor. */
 class Parser extends ExpressionParser {
-  // ---- schema := (sep* item)* eof -----------------------------------------------------------
+  // schema := (sep* item)* eof          (sep: newline or `;`; items may also share a line)
 
+  /** Parses the whole input; each failed item is skipped up to the next top-level keyword. */
   parseSchema(): ParseResult {
     const start = this.tok.span;
     const items: TopItem[] = [];
@@ -61,6 +63,7 @@ class Parser extends ExpressionParser {
       this.syncLexErrors();
     }
     this.syncLexErrors();
+    // Comments after the last item belong to the file, so the printer can keep them at the end.
     const endComments = this.takeComments(undefined);
     const ast: SchemaAST = {
       kind: 'schema',
@@ -111,6 +114,7 @@ class Parser extends ExpressionParser {
     const kw = this.advance();
     const t = this.expect('ident', 'a feature name after `use`');
     const name: NameNode = { text: t.text, span: t.span };
+    // From here on `self` is a keyword (SpiceDB treats it as a plain name before `use self`).
     if (name.text === 'self') this.useSelf = true;
     const node: UseDecl = { kind: 'use', name, span: this.span(kw.span), ...c };
     this.trailing(node);

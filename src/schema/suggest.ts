@@ -12,6 +12,7 @@ export function didYouMean(name: string, candidates: Iterable<string>): string |
     }
   }
   if (best === undefined) return undefined;
+  // Allow about one edit per three characters, so short names only match near-identical ones.
   const limit = Math.max(1, Math.floor(Math.max(name.length, best.length) / 3));
   return bestDist <= limit ? `did you mean \`${best}\`?` : undefined;
 }

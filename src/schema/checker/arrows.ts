@@ -67,6 +67,8 @@ export function checkArrow(
     );
     return;
   }
+  // The target is looked up on the subject *objects* (arrows ignore the subject relation), so
+  // `group#member` contributes definition `group`.
   const subjectTypes = rel.types.map((t) => t.type.text).filter((t) => ctx.definitions.has(t));
   if (subjectTypes.length === 0) return; // unknown subject types are reported elsewhere
   const found = subjectTypes.some((t) => ctx.members.get(t)?.has(e.target.text));

@@ -58,6 +58,7 @@ function checkCaveat(ctx: CheckContext, source: string, cav: CaveatDecl): void {
     return;
   }
   if (!typesOk) return; // type errors in the body would only echo the bad parameter
+  // CEL offsets are relative to the trimmed body; expressionSpan anchors them in the schema text.
   const { issues, identifiers } = analyzeCelExpression(cav.expression, params);
   for (const issue of issues) {
     const start = advancePosition(source, cav.expressionSpan.start, issue.offset);

@@ -51,6 +51,7 @@ export function checkDuplicates(ctx: CheckContext): void {
           ),
         );
       defs.set(item.name.text, true);
+      // The context keeps the first member of each name; later ones are the duplicates.
       const first = ctx.members.get(item.name.text);
       const seen = new Set<string>();
       for (const m of item.members) {
@@ -79,6 +80,7 @@ export function checkDuplicates(ctx: CheckContext): void {
   }
 }
 
+/** Reports a subject type (with its traits) listed twice on one relation, as SpiceDB does. */
 function duplicateTypes(ctx: CheckContext, relation: string, types: TypeRef[]): void {
   const seen = new Set<string>();
   for (const t of types) {

@@ -46,6 +46,7 @@ export function checkReferences(ctx: CheckContext): void {
   }
 }
 
+/** Resolves one subject type: its definition, its `#relation`, its caveat and `expiration` trait. */
 function checkTypeRef(ctx: CheckContext, t: TypeRef): void {
   const target = ctx.definitions.get(t.type.text);
   if (!target)
