@@ -182,6 +182,10 @@ export function addPermissionRoutes(app: App, deps: AppDeps): void {
       stream: true,
     },
     async (_c, body, call) => {
+      if (body.optionalCursor)
+        throw new AppError('invalid_request', 'lookupSubjects cannot resume from a cursor yet', {
+          details: { field: 'optionalCursor' },
+        });
       const { subjects, zookie } = await clove.lookupSubjects(
         {
           resource: toObjectRef(body.resource),
