@@ -21,7 +21,7 @@ const BULK_CONCURRENCY = 64;
  */
 export function createEngine(opts: EngineOptions = {}): Engine {
   const maxDepth = opts.maxDepth ?? DEFAULT_MAX_DEPTH;
-  const prefetch = opts.prefetch ?? true;
+  const prefetch = opts.prefetch ?? false;
   const cache =
     opts.cache === false ? undefined : createDispatchCache(opts.cache?.maxEntries ?? 100_000);
   const dispatch = createDispatch(cache);

@@ -113,8 +113,8 @@ export interface EngineOptions {
   /** `false` disables the cross-request cache; default `{ maxEntries: 100_000 }`. */
   readonly cache?: false | { readonly maxEntries?: number };
   /**
-   * Issue every read of a permission node at once (default true): about one store round trip per
-   * object level on a networked store, at the price of reads a short-circuit would have skipped.
+   * Also issue every read a permission node can reach on its resource before evaluating it
+   * (default false: concurrent operands already put those reads in flight together).
    */
   readonly prefetch?: boolean;
 }

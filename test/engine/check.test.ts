@@ -168,10 +168,9 @@ definition document {
     expect(engine.stats().hits).toBe(before);
     expect(r.permissionship).toBe('denied');
     expect(r.proof).toMatchObject({ kind: 'denied', truncated: false });
-    expect(r.proof?.kind === 'denied' && r.proof.tried).toEqual([
-      'document:d#view',
-      'document:d#reader',
-    ]);
+    const tried = r.proof?.kind === 'denied' ? r.proof.tried : [];
+    expect(tried[0]).toBe('document:d#view');
+    expect(tried).toContain('document:d#reader');
     expect(formatProof(r.proof!)).toMatch(/^denied \(tried: document:d#view/);
   });
 

@@ -59,6 +59,7 @@ export function createRun(
     deadline: ctx.deadline,
     loader: share && !explain ? share.loader : new ReadLoader(ctx.reader),
     memo: share && !explain ? share.memo : new Map(),
+    flights: new Map(),
     tried: explain ? [] : undefined,
     triedCount: 0,
   };

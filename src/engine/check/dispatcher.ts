@@ -9,8 +9,10 @@ import { EngineError } from '../../errors.ts';
 import { MAX_TRIED } from '../proof.ts';
 import { FALSE, TRUE } from '../tri.ts';
 import { evaluateNode } from './evaluate.ts';
+import { canJoin, usableFor } from './flights.ts';
 import {
   type Dispatch,
+  type Flight,
   type DispatchRequest,
   nodeKey,
   type Outcome,
@@ -69,8 +71,9 @@ function settle(key: string, o: Outcome): Outcome {
 
 /** Builds the dispatch function; `cache` undefined means no cross-request caching. */
 export function createDispatch(cache: DispatchCache | undefined): Dispatch {
+  // `req.lineage` already holds this node (pushed by `launch`).
   const compute = (run: Run, req: DispatchRequest, key: string): Promise<Outcome> =>
-    evaluateNode(run, { ...req, lineage: { key, parent: req.lineage } }, dispatch).then((o) => {
+    evaluateNode(run, req, dispatch).then((o) => {
       const out = settle(key, o);
       if (!out.cutoffs) run.memo.set(memoKey(run, key), out);
       return out;
@@ -92,6 +95,35 @@ export function createDispatch(cache: DispatchCache | undefined): Dispatch {
       if (!o.cutoffs) cache.lru.set(ck, { outcome: o, computedAt: now });
       return o;
     });
+  };
+
+  /** Computes a node as a registered flight, with this node pushed on the lineage. */
+  const launch = (run: Run, req: DispatchRequest, key: string): Promise<Outcome> => {
+    if (req.depth <= 0)
+      throw new EngineError('max_depth_exceeded', `check exceeded the maximum depth at ${key}`, {
+        details: { node: key },
+      });
+    if (run.tried) {
+      run.triedCount++;
+      if (run.tried.length < MAX_TRIED) run.tried.push(key);
+    }
+    const mk = memoKey(run, key);
+    const flight: Flight = {
+      key: mk,
+      promise: Promise.resolve(undefined as never),
+      waitsOn: [],
+      done: false,
+    };
+    req.lineage?.flight?.waitsOn.push(flight);
+    run.flights.set(mk, flight);
+    const promise = cached(run, { ...req, lineage: { key, parent: req.lineage, flight } }, key);
+    flight.promise = promise;
+    const land = (): void => {
+      flight.done = true;
+      if (run.flights.get(mk) === flight) run.flights.delete(mk);
+    };
+    promise.then(land, land);
+    return promise;
   };
 
   const dispatch: Dispatch = (run, req) => {
@@ -123,15 +155,12 @@ export function createDispatch(cache: DispatchCache | undefined): Dispatch {
         });
       const memo = run.memo.get(memoKey(run, key));
       if (memo) return Promise.resolve(memo);
-      if (req.depth <= 0)
-        throw new EngineError('max_depth_exceeded', `check exceeded the maximum depth at ${key}`, {
-          details: { node: key },
-        });
-      if (run.tried) {
-        run.triedCount++;
-        if (run.tried.length < MAX_TRIED) run.tried.push(key);
+      const flight = run.flights.get(memoKey(run, key));
+      if (flight && !flight.done && canJoin(flight, req.lineage)) {
+        req.lineage?.flight?.waitsOn.push(flight);
+        return flight.promise.then((o) => (usableFor(o, req.lineage) ? o : launch(run, req, key)));
       }
-      return cached(run, req, key);
+      return launch(run, req, key);
     } catch (err) {
       return Promise.reject(err);
     }

@@ -13,9 +13,9 @@ import { ELLIPSIS, type ObjectRef, type Tuple } from '../../model/index.ts';
 import type { DefinitionIR, ExprIR, PermissionIR, RelationIR } from '../../schema/ir.ts';
 import { evaluateCaveat } from '../caveat/evaluate.ts';
 import type { ProofStep } from '../proof.ts';
-import { and, andNot, conditional, FALSE, or, TRUE, type Tri } from '../tri.ts';
+import { and, conditional, FALSE, or, TRUE, type Tri } from '../tri.ts';
 import { prefetchPermission, relationReads } from './prefetch.ts';
-import { allGrant, anyGrant, Meta } from './reduce.ts';
+import { allGrant, anyGrant, difference, Meta } from './reduce.ts';
 import { exprText } from './expr-text.ts';
 import type { Dispatch, DispatchRequest, Outcome, Run } from './run.ts';
 
@@ -136,6 +136,21 @@ async function evaluateArrow(
   return allGrant(items, meta, (proofs) => ruleStep(req, exprText(expr), proofs));
 }
 
+function operands(
+  run: Run,
+  req: DispatchRequest,
+  children: readonly ExprIR[],
+  meta: Meta,
+  dispatch: Dispatch,
+): Promise<Outcome>[] {
+  return children.map((c) =>
+    evaluateExpr(run, req, c, meta, dispatch).then((tri) => ({
+      tri,
+      until: Number.POSITIVE_INFINITY,
+    })),
+  );
+}
+
 /** Reduces a permission expression for one resource. */
 async function evaluateExpr(
   run: Run,
@@ -170,35 +185,20 @@ async function evaluateExpr(
           }
         : TRUE;
     }
-    // Operands run left to right and stop at the deciding one: sequential evaluation lets later
-    // operands reuse what earlier ones memoised (edit inside view), and the prefetch in
-    // evaluatePermission already put every read of this node in flight at once.
-    case 'union': {
-      let acc: Tri = FALSE;
-      for (const c of expr.children) {
-        acc = or(acc, await evaluateExpr(run, req, c, meta, dispatch));
-        if (acc.v === 'T') break;
-      }
-      return acc;
-    }
-    case 'intersection': {
-      let acc: Tri = TRUE;
-      const proofs: ProofStep[] = [];
-      for (const c of expr.children) {
-        const r = await evaluateExpr(run, req, c, meta, dispatch);
-        acc = and(acc, r);
-        if (acc.v === 'F') return acc;
-        if (r.proof?.kind === 'step') proofs.push(r.proof);
-      }
-      return run.explain && proofs.length > 0
-        ? { ...acc, proof: ruleStep(req, exprText(expr), proofs) }
-        : acc;
-    }
-    case 'exclusion': {
-      const base = await evaluateExpr(run, req, expr.base, meta, dispatch);
-      if (base.v === 'F') return base;
-      return andNot(base, await evaluateExpr(run, req, expr.subtract, meta, dispatch));
-    }
+    // Operands run concurrently (their reads batch into one round trip per level on a networked
+    // store); each reducer returns at the deciding operand, and a node two operands share is
+    // computed once (the second joins the first's flight, see flights.ts).
+    case 'union':
+      return anyGrant(operands(run, req, expr.children, meta, dispatch), undefined, FALSE);
+    case 'intersection':
+      return allGrant(operands(run, req, expr.children, meta, dispatch), undefined, (proofs) =>
+        ruleStep(req, exprText(expr), proofs),
+      );
+    case 'exclusion':
+      return difference(
+        evaluateExpr(run, req, expr.base, meta, dispatch),
+        evaluateExpr(run, req, expr.subtract, meta, dispatch),
+      );
     case 'arrow':
       return evaluateArrow(run, req, expr, meta, dispatch);
   }

@@ -1,12 +1,12 @@
 /**
  * Short-circuiting reducers over concurrently running operands. Each resolves as soon as the answer
- * is decided (a grant for OR, a denial for AND);
+ * is decided (a grant for OR, a denial for AND, a denied base or granted subtract for difference);
  * an error decides only when no other operand could. Late settlements of losing operands are still
  * observed, so they never surface as unhandled rejections.
  */
 import type { Tuple } from '../../model/index.ts';
 import type { ProofStep } from '../proof.ts';
-import { and, FALSE, or, TRUE, type Tri } from '../tri.ts';
+import { and, andNot, FALSE, or, TRUE, type Tri } from '../tri.ts';
 import type { Outcome } from './run.ts';
 
 /** Accumulates the cache-relevant facts of a node: earliest expiry read and cycle cut-offs. */
@@ -126,5 +126,56 @@ export function allGrant(
         },
       );
     }
+  });
+}
+
+/**
+ * `base - subtract` over two running operands: denied as soon as base denies or subtract grants,
+ * otherwise combined once both settle. An error decides only when the other side did not.
+ */
+export function difference(base: Promise<Tri>, subtract: Promise<Tri>): Promise<Tri> {
+  return new Promise((resolve, reject) => {
+    const side = { b: undefined as Tri | undefined, s: undefined as Tri | undefined };
+    let bErr: unknown;
+    let sErr: unknown;
+    let settled = 0;
+    let done = false;
+    const decide = (): void => {
+      if (done) return;
+      if (side.b?.v === 'F' || side.s?.v === 'T') {
+        done = true;
+        resolve(FALSE);
+        return;
+      }
+      if (settled < 2) return;
+      done = true;
+      if (bErr !== undefined) reject(bErr);
+      else if (sErr !== undefined) reject(sErr);
+      else resolve(andNot(side.b as Tri, side.s as Tri));
+    };
+    base.then(
+      (t) => {
+        side.b = t;
+        settled++;
+        decide();
+      },
+      (err: unknown) => {
+        bErr = err;
+        settled++;
+        decide();
+      },
+    );
+    subtract.then(
+      (t) => {
+        side.s = t;
+        settled++;
+        decide();
+      },
+      (err: unknown) => {
+        sErr = err;
+        settled++;
+        decide();
+      },
+    );
   });
 }

@@ -23,6 +23,19 @@ export interface Outcome {
 export interface Lineage {
   readonly key: string;
   readonly parent: Lineage | undefined;
+  /** The in-flight computation of this node (absent for nodes answered without computing). */
+  readonly flight?: Flight;
+}
+
+/**
+ * A node being computed in this run. `waitsOn` lists the flights it awaits: the nodes it
+ * dispatched and the flights it joined. The wait-for graph is what makes joining safe (flights.ts).
+ */
+export interface Flight {
+  readonly key: string;
+  promise: Promise<Outcome>;
+  readonly waitsOn: Flight[];
+  done: boolean;
 }
 
 /** One sub-problem: does the run's subject hold `name` on `resource`? */
@@ -51,6 +64,8 @@ export interface Run {
   readonly loader: ReadLoader;
   /** Final outcomes computed in this run, by node key (makes cache-off runs linear, not exponential). */
   readonly memo: Map<string, Outcome>;
+  /** Nodes being computed in this run, by memo key: concurrent operands join instead of recomputing. */
+  readonly flights: Map<string, Flight>;
   /** Nodes visited, in order (explain mode only; bounded). */
   readonly tried: string[] | undefined;
   triedCount: number;
