@@ -46,6 +46,10 @@ import {
 /** The text of schema/docs.zed. */
 export const DOCS_SCHEMA = readFileSync(new URL('../../schema/docs.zed', import.meta.url), 'utf8');
 
+/** LookupResources cases aim at about this many results (each picked from a few candidates). */
+const LOOKUP_TARGET = 300;
+const LOOKUP_CANDIDATES = 10;
+
 /** Check permissions in proportion: read is the common case. */
 const PERMS = ['read', 'read', 'read', 'view', 'view', 'edit', 'edit', 'delete', 'share'];
 const chainRels = (perm: string) =>
@@ -129,16 +133,30 @@ function generate(size: Size, seed: number, options: GenerateOptions = {}): Work
   const lookups = options.lookups ?? DEFAULT_LOOKUPS;
   const lrng = rng.fork(3);
   const lperm = (i: number) => (['view', 'read', 'edit'] as const)[i % 3]!;
-  const lookupResources: LookupResourcesCase[] = collectLookups(
-    sampleDistinct(lrng, w.users, lookups * 3),
-    lookups,
-    (u, i) => ({
-      resourceType: 'document',
-      permission: lperm(i),
-      subject: subj('user', `u${u}`),
-      expected: idList('d', lookupDocs(w, lperm(i), u)),
-    }),
-  );
+  // LookupResources subjects are chosen among several candidates for a result count near
+  // LOOKUP_TARGET, the size the issue's latency target is stated for.
+  const candidates = sampleDistinct(lrng, w.users, lookups * LOOKUP_CANDIDATES);
+  const lookupResources: LookupResourcesCase[] = [];
+  for (let i = 0; i < lookups; i++) {
+    const perm = lperm(i);
+    let best: number[] | undefined;
+    let bestUser = -1;
+    for (const u of candidates.slice(i * LOOKUP_CANDIDATES, (i + 1) * LOOKUP_CANDIDATES)) {
+      const found = lookupDocs(w, perm, u);
+      if (found.length === 0) continue;
+      if (!best || Math.abs(found.length - LOOKUP_TARGET) < Math.abs(best.length - LOOKUP_TARGET)) {
+        best = found;
+        bestUser = u;
+      }
+    }
+    if (best)
+      lookupResources.push({
+        resourceType: 'document',
+        permission: perm,
+        subject: subj('user', `u${bestUser}`),
+        expected: idList('d', best),
+      });
+  }
   const lookupSubjects: LookupSubjectsCase[] = collectLookups(
     sampleDistinct(lrng, w.docParent.length, lookups * 2),
     lookups,
