@@ -9,13 +9,16 @@ import { arrayReader } from './support/array-reader.ts';
 import { CONTEXTS, generateWorld } from './support/generate.ts';
 import { assertLaws, worldDomain } from './support/laws.ts';
 
+/** Per-property budget (ms) for all runs together. */
+const LAW_TIMEOUT_MS = 300_000;
+
 describe.each([
   ['cache on', () => createEngine()],
   ['cache off', () => createEngine({ cache: false })],
 ])('cross-API law (engine, %s)', (_name, makeEngine) => {
   const engine = makeEngine();
   test.prop([fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.constantFrom(...CONTEXTS)], {
-    numRuns: 30,
+    numRuns: 25,
   })(
     'lookupResources, lookupSubjects and permissionsOf agree with check',
     async (seed, context) => {
@@ -23,5 +26,7 @@ describe.each([
       const ctx = { reader: arrayReader(world.tuples, world.now), schema: world.schema };
       await assertLaws(engine, ctx, worldDomain(world), context);
     },
+    // Generous: the suite shares a loaded machine; each run is small, the count is what costs.
+    LAW_TIMEOUT_MS,
   );
 });

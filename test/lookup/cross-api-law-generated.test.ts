@@ -12,6 +12,9 @@ import { createMemoryStore } from '../../src/store/index.ts';
 import { diffCaseArb } from '../support/generators/index.ts';
 import { assertLaws, tupleDomain } from './support/laws.ts';
 
+/** Per-property budget (ms) for all runs together. */
+const LAW_TIMEOUT_MS = 300_000;
+
 describe('cross-API law (shared generators, memory store)', () => {
   const engine = createEngine();
   test.prop([diffCaseArb({ maxTuples: 30, checks: 4 })], { numRuns: 20 })(
@@ -28,5 +31,7 @@ describe('cross-API law (shared generators, memory store)', () => {
         await assertLaws(engine, ctx, domain, context);
       }
     },
+    // Generous: the suite shares a loaded machine; each run is small, the count is what costs.
+    LAW_TIMEOUT_MS,
   );
 });

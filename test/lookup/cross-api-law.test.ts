@@ -9,9 +9,12 @@ import { CONTEXTS, generateWorld } from './support/generate.ts';
 import { assertLaws, worldDomain } from './support/laws.ts';
 import { referenceEngine } from './support/reference-check.ts';
 
+/** Per-property budget (ms) for all runs together. */
+const LAW_TIMEOUT_MS = 300_000;
+
 describe('cross-API law (reference check)', () => {
   test.prop([fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.constantFrom(...CONTEXTS)], {
-    numRuns: 30,
+    numRuns: 25,
   })(
     'lookupResources, lookupSubjects and permissionsOf agree with check',
     async (seed, context) => {
@@ -19,5 +22,7 @@ describe('cross-API law (reference check)', () => {
       const ctx = { reader: arrayReader(world.tuples, world.now), schema: world.schema };
       await assertLaws(referenceEngine(), ctx, worldDomain(world), context);
     },
+    // Generous: the suite shares a loaded machine; each run is small, the count is what costs.
+    LAW_TIMEOUT_MS,
   );
 });

@@ -62,6 +62,10 @@ function relation(name: string, allow: AllowedSubjectIR[]): RelationIR {
   return { name, allowed: allow };
 }
 
+function dedupe(xs: AllowedSubjectIR[]): AllowedSubjectIR[] {
+  return [...new Map(xs.map((a) => [JSON.stringify(a), a])).values()];
+}
+
 function randomAllowed(rng: Rng): AllowedSubjectIR[] {
   const out = new Map<string, AllowedSubjectIR>();
   const n = 1 + rng.int(3);
@@ -127,14 +131,32 @@ export function generateSchema(seed: number): SchemaIR {
     [],
   );
   const make = (name: string, folderNames: string[]): DefinitionIR => {
-    const rels = ['viewer', 'editor', 'banned'].map((r) => relation(r, randomAllowed(rng)));
+    // Viewers are often public and bans often plain or caveated users: the `* - {…}` answers.
+    const viewer = randomAllowed(rng);
+    if (rng.chance(0.5)) viewer.push(allowed('user', { wildcard: true }));
+    const banned = rng.chance(0.5)
+      ? [allowed('user'), allowed('user', { caveat: 'flag' })]
+      : randomAllowed(rng);
+    const rels = [
+      relation('viewer', dedupe(viewer)),
+      relation('editor', randomAllowed(rng)),
+      relation('banned', banned),
+    ];
     const relNames = rels.map((r) => r.name);
     const perms: PermissionIR[] = [];
     for (const p of ['view', 'edit', 'read']) {
       const names = [...relNames, ...perms.map((x) => x.name)];
       // Folders may arrow into their own earlier names and the current one (recursion up the tree).
       const targets = name === 'folder' ? [...names, p] : folderNames;
-      perms.push({ name: p, expr: randomExpr(rng, names, targets, 3) });
+      const expr: ExprIR =
+        p === 'read' && rng.chance(0.4)
+          ? {
+              kind: 'exclusion',
+              base: { kind: 'ref', name: rng.pick(['viewer', 'view', 'edit']) },
+              subtract: { kind: 'ref', name: 'banned' },
+            }
+          : randomExpr(rng, names, targets, 3);
+      perms.push({ name: p, expr });
     }
     return definition(name, [relation('parent', [allowed('folder')]), ...rels], perms);
   };
@@ -175,7 +197,8 @@ export function generateWorld(seed: number): World {
   for (const def of Object.values(schema.definitions)) {
     for (const rel of Object.values(def.relations)) {
       for (const id of ids[def.name] ?? []) {
-        const n = rng.int(rel.name === 'parent' ? 2 : 3);
+        const n =
+          rel.name === 'parent' ? rng.int(2) : rel.name === 'editor' ? rng.int(3) : 1 + rng.int(2);
         for (let i = 0; i < n; i++) {
           const a = rng.pick(rel.allowed);
           const subject: SubjectRef = {
