@@ -120,7 +120,7 @@ export function checkOutcome(
     case v1.CheckPermissionResponse_Permissionship.NO_PERMISSION:
       return { permissionship: 'denied' };
     case v1.CheckPermissionResponse_Permissionship.CONDITIONAL_PERMISSION:
-      return { permissionship: 'conditional', missingParams: [...(missing ?? [])].sort() };
+      return { permissionship: 'conditional', missingParams: [...new Set(missing ?? [])].sort() };
     default:
       throw new SpiceDBCallError('CheckPermission', `unspecified permissionship ${p}`);
   }
@@ -132,7 +132,7 @@ export function lookedUp(
 ): Pick<LookedUpResource, 'permissionship' | 'missingParams'> {
   if (p === v1.LookupPermissionship.HAS_PERMISSION) return { permissionship: 'allowed' };
   if (p === v1.LookupPermissionship.CONDITIONAL_PERMISSION)
-    return { permissionship: 'conditional', missingParams: [...(missing ?? [])].sort() };
+    return { permissionship: 'conditional', missingParams: [...new Set(missing ?? [])].sort() };
   throw new SpiceDBCallError('Lookup', `unspecified permissionship ${p}`);
 }
 

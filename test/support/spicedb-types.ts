@@ -6,7 +6,7 @@ import type { ObjectRef, SubjectRef } from '../../src/model/index.ts';
 /** Clove's three check answers, named as in the engine. */
 export type Permissionship = 'allowed' | 'denied' | 'conditional';
 
-/** A check answer; `missingParams` lists caveat parameters SpiceDB needed (conditional only). */
+/** A check answer; `missingParams` lists caveat parameters SpiceDB needed (conditional only; deduplicated and sorted, SpiceDB repeats names). */
 export interface CheckOutcome {
   readonly permissionship: Permissionship;
   readonly missingParams?: readonly string[];
