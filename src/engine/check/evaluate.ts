@@ -3,10 +3,10 @@
  * snapshot, a permission reduces its expression. Sub-nodes go back through `dispatch` (which the
  * cache wraps), so every shared sub-problem is computed once per snapshot.
  *
- * Reduction order: unions, intersections and exclusions run their operands left to right and stop at
- * the first deciding one (a grant for `+`, a denial for `&`, a denied base or granted subtract for
- * `-`). The children of one relation or arrow (the groups, the parents) are dispatched together so
- * their reads batch, and the node resolves as soon as one grants.
+ * Reduction: unions, intersections and exclusions start their operands together and resolve at the
+ * first deciding one (a grant for `+`, a denial for `&`, a denied base or granted subtract for `-`).
+ * The children of one relation or arrow (the groups, the parents) are dispatched together too, so
+ * their reads batch and the node resolves as soon as one grants.
  */
 import { EngineError } from '../../errors.ts';
 import { ELLIPSIS, type ObjectRef, type Tuple } from '../../model/index.ts';

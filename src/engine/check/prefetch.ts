@@ -2,10 +2,9 @@
  * Reads a node will need, issued together. A relation needs one read for subjects matching the
  * checked subject (exactly or by wildcard) and one per admitted subject-set type; a permission needs
  * the reads of every relation and arrow tupleset it reaches on the same resource (through references
- * to other permissions). Why prefetch: operands are evaluated left to right so they can short-circuit
- * and reuse each other's results, which would otherwise cost one store round trip per operand; with
- * the reads in flight together (and merged by the ReadLoader across siblings), a walk costs about
- * one round trip per object level. The per-run read cache makes the later evaluation free.
+ * to other permissions). Operands already start together, so the prefetch (engine option, off by
+ * default) only adds reads that nested permissions would issue a level later; the per-run read
+ * cache makes the later evaluation free. `relationReads` is the one place relation reads are built.
  */
 import { ELLIPSIS, type ObjectRef, type Tuple, WILDCARD } from '../../model/index.ts';
 import type { DefinitionIR, ExprIR, RelationIR, SchemaIR } from '../../schema/ir.ts';
