@@ -24,13 +24,17 @@ export async function runQueryPhases(
   verifier: Verifier,
 ): Promise<PhaseResult[]> {
   const out: PhaseResult[] = [];
-  const ctx = (consistency = opts.consistencies[0] ?? 'minimize_latency'): QueryPhaseContext => ({
-    target,
-    store,
-    workload,
-    verifier,
-    consistency,
-  });
+  const ctx = (consistency = opts.consistencies[0] ?? 'minimize_latency'): QueryPhaseContext => {
+    // Each phase starts cold (in-process targets); the report shows each phase's hit ratio.
+    target.resetCache?.();
+    return {
+      target,
+      store,
+      workload,
+      verifier,
+      consistency,
+    };
+  };
   const p = opts.phases;
   if (p.has('check'))
     for (const c of opts.consistencies)

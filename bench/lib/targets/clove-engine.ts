@@ -2,7 +2,8 @@
  * Clove in-process: the engine and lookups called directly over a store snapshot, no service or
  * HTTP in between. `minimize_latency` reuses one snapshot pinned at the head revision seen when the
  * target was created (the data does not change during a run); `fully_consistent` asks the store for
- * its head revision on every call, which is what the service does for that mode.
+ * its head revision on every call, which is what the service does for that mode. With the cache
+ * on, every phase starts from an empty cache (`resetCache`), so no phase inherits another's warmth.
  */
 import { createEngine } from '../../../src/engine/index.ts';
 import type { EvalContext, ExpandNode } from '../../../src/engine/index.ts';
@@ -19,7 +20,7 @@ export async function createCloveEngineTarget(opts: {
   cache: boolean;
 }): Promise<Target> {
   const { store, schema } = opts;
-  const engine = createEngine({ cache: opts.cache ? {} : false });
+  let engine = createEngine({ cache: opts.cache ? {} : false });
   const pinned: EvalContext = { reader: store.snapshot(await store.headRevision()), schema };
   const ctx = async (mode: ConsistencyMode): Promise<EvalContext> =>
     mode === 'minimize_latency'
@@ -56,6 +57,9 @@ export async function createCloveEngineTarget(opts: {
     },
     async expand(resource, permission, mode) {
       return countNodes(await engine.expand(await ctx(mode), { resource, permission }));
+    },
+    resetCache() {
+      if (opts.cache) engine = createEngine({ cache: {} });
     },
     cacheStats: () => engine.stats(),
     async close() {},

@@ -29,6 +29,8 @@ export interface Target {
   lookupSubjects(l: LookupSubjectsCase, consistency: ConsistencyMode): Promise<string[]>;
   /** Expands `resource#permission`; returns the number of tree nodes (a size the report can show). */
   expand(resource: ObjectRef, permission: string, consistency: ConsistencyMode): Promise<number>;
+  /** Starts over with an empty cache (in-process targets), so that phases do not warm each other. */
+  resetCache?(): void;
   /** Cache counters since the target was created, when the system exposes them. */
   cacheStats?(): { hits: number; misses: number };
   close(): Promise<void>;
