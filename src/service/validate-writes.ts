@@ -236,7 +236,7 @@ function isIp(s: string): boolean {
   const last = parts[parts.length - 1] as string;
   const v4 = last.includes('.');
   if (v4 && !IPV4.test(last)) return false;
-  const groups = parts.filter((p, i) => !(v4 && i === parts.length - 1));
+  const groups = v4 ? parts.slice(0, -1) : parts;
   if (groups.some((g) => g.length > 4)) return false;
   const count = groups.filter((g) => g !== '').length + (v4 ? 2 : 0);
   return s.includes('::') ? count < 8 : count === 8;

@@ -524,8 +524,9 @@ export function describeTupleStore(
           }),
           'schema_in_use',
         );
+        const details: Record<string, unknown> = err.details ?? {};
         const usages = (
-          (err.details ?? {}).usages as {
+          details.usages as {
             subject?: { caveat: string | null; expiration: boolean };
             count: number;
           }[]

@@ -7,6 +7,12 @@ import { ELLIPSIS, type Revision, type Tuple, WILDCARD } from '../../model/index
 import type { SchemaUsage, TupleQuery } from '../types.ts';
 import { tuples } from './tables.ts';
 
+/**
+ * The store-wide advisory lock ("clove" in ASCII as the key, fixed in the SQL text) that every
+ * mutation takes first, so revision allocation and commit are serialised.
+ */
+export const WRITE_LOCK = sql`SELECT pg_advisory_xact_lock(435711194725)`;
+
 /** Visible at revision `rev` for a reader whose clock reads `now` (the MVCC predicate). */
 export function visibleAt(rev: Revision, now: number): SQL {
   return sql`${tuples.createdRev} <= ${rev} AND (${tuples.deletedRev} IS NULL OR ${tuples.deletedRev} > ${rev}) AND (${tuples.expiresAt} IS NULL OR ${tuples.expiresAt} > ${now})`;

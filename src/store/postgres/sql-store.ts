@@ -18,8 +18,6 @@ import {
   alreadyExists,
   DEFAULT_GC_WINDOW_MS,
   DEFAULT_MAX_BATCH_SIZE,
-  duplicateInBatch,
-  duplicateInImport,
   invalidRevision,
   preconditionFailed,
   revisionInFuture,
@@ -59,16 +57,16 @@ import {
   queryConditions,
   rowToTuple,
   TUPLE_COLUMNS,
-  tupleArrays,
   type TupleRow,
   usageCondition,
   visibleAt,
+  WRITE_LOCK,
 } from './sql-helpers.ts';
+import { collectGarbage } from './sql-gc.ts';
+import { importBatch } from './sql-import.ts';
 import { loadLogAfter } from './sql-log.ts';
 import { revisions, schemas, storeMeta, tuples } from './tables.ts';
 
-/** Key of the store-wide advisory lock ("clove" in ASCII), fixed in SQL text. */
-const WRITE_LOCK = sql`SELECT pg_advisory_xact_lock(435711194725)`;
 /** Ids per statement for batched reads (keeps bound parameters well under Postgres' 65 535). */
 const IDS_PER_QUERY = 5_000;
 const ORDER = [
@@ -238,7 +236,7 @@ class SqlStore implements TupleStore {
         let batch: Tuple[] = [];
         const flush = async () => {
           if (batch.length === 0) return;
-          await this.importBatch(tx, batch, rev, now);
+          await importBatch(tx, batch, rev, now);
           imported += batch.length;
           batch = [];
           opts.onProgress?.(imported);
@@ -289,36 +287,7 @@ class SqlStore implements TupleStore {
 
   gc(opts: { now?: number } = {}): Promise<{ tuplesRemoved: number; revisionsRemoved: number }> {
     const now = opts.now ?? this.clock();
-    const cutoff = now - this.gcWindowMs;
-    return this.guard(() =>
-      this.db.transaction(async (tx) => {
-        await tx.execute(WRITE_LOCK);
-        const [b] = await rowsOf<{ b: string | number }>(
-          tx,
-          sql`SELECT coalesce((SELECT max(revision) FROM clove_revisions WHERE committed_at < ${cutoff}::bigint),
-                (SELECT min(revision) - 1 FROM clove_revisions), 0) AS b`,
-        );
-        const boundary = Number(b?.b ?? 0);
-        const [t] = await rowsOf<{ n: string | number }>(
-          tx,
-          sql`WITH gone AS (DELETE FROM clove_tuples WHERE deleted_rev <= ${boundary}::bigint OR expires_at < ${cutoff}::bigint RETURNING 1)
-              SELECT count(*) AS n FROM gone`,
-        );
-        const [r] = await rowsOf<{ n: string | number }>(
-          tx,
-          sql`WITH gone AS (DELETE FROM clove_revisions WHERE revision < ${boundary}::bigint RETURNING 1)
-              SELECT count(*) AS n FROM gone`,
-        );
-        await tx.execute(
-          sql`DELETE FROM clove_schemas WHERE revision < (SELECT max(revision) FROM clove_schemas WHERE revision <= ${boundary}::bigint)`,
-        );
-        await tx.execute(
-          sql`INSERT INTO clove_store_meta (key, value) VALUES ('gc_boundary', ${String(boundary)})
-              ON CONFLICT (key) DO UPDATE SET value = GREATEST(clove_store_meta.value::bigint, EXCLUDED.value::bigint)::text`,
-        );
-        return { tuplesRemoved: Number(t?.n ?? 0), revisionsRemoved: Number(r?.n ?? 0) };
-      }),
-    );
+    return this.guard(() => collectGarbage(this.db, now - this.gcWindowMs));
   }
 
   readSchema(rev?: Revision): Promise<StoredSchema | undefined> {
@@ -473,55 +442,6 @@ class SqlStore implements TupleStore {
       .limit(limit + 1);
     return { tuples: rows.slice(0, limit).map(rowToTuple), more: rows.length > limit };
   }
-
-  /**
-   * Inserts one import batch with CREATE semantics. Fast path: one INSERT ... ON CONFLICT DO NOTHING;
-   * only when it inserted fewer rows than given do we look at why (existing live tuple → error,
-   * expired one → replace, repeated within the import → error).
-   */
-  private async importBatch(tx: SqlTx, batch: Tuple[], rev: Revision, now: number): Promise<void> {
-    const seen = new Set<string>();
-    for (const t of batch) {
-      const key = tupleKey(t);
-      if (seen.has(key)) throw duplicateInBatch(t);
-      seen.add(key);
-    }
-    const [ins] = await rowsOf<{ n: string | number }>(
-      tx,
-      sql`WITH ins AS (${insertTuplesSql(batch, rev, true)} RETURNING 1) SELECT count(*) AS n FROM ins`,
-    );
-    let inserted = Number(ins?.n ?? 0);
-    if (inserted === batch.length) return;
-    const live = await rowsOf<TupleRow & { createdRev: string | number }>(
-      tx,
-      sql`SELECT t.resource_type AS "resourceType", t.resource_id AS "resourceId", t.relation,
-            t.subject_type AS "subjectType", t.subject_id AS "subjectId", t.subject_relation AS "subjectRelation",
-            t.caveat_name AS "caveatName", t.caveat_context AS "caveatContext", t.expires_at AS "expiresAt",
-            t.created_rev AS "createdRev"
-          FROM clove_tuples t WHERE t.deleted_rev IS NULL AND t.created_rev < ${rev}::bigint AND (t.resource_type, t.relation, t.resource_id, t.subject_type, t.subject_id, t.subject_relation) IN (
-            SELECT * FROM unnest(${sqlArrays(batch)}))`,
-    );
-    const expired: Tuple[] = [];
-    for (const r of live) {
-      const t = rowToTuple(r);
-      if (t.expiresAt === undefined || t.expiresAt > now) throw alreadyExists(t);
-      expired.push(t);
-    }
-    if (expired.length > 0) {
-      await tx.execute(markDeletedSql(expired, rev));
-      const keys = new Set(expired.map(tupleKey));
-      const again = batch.filter((t) => keys.has(tupleKey(t)));
-      await tx.execute(insertTuplesSql(again, rev, false));
-      inserted += again.length;
-    }
-    if (inserted < batch.length) throw duplicateInImport();
-  }
-}
-
-/** The identity columns of a batch as six `text[]` parameters, in the forward index's order. */
-function sqlArrays(batch: readonly Tuple[]): SQL {
-  const a = tupleArrays(batch);
-  return sql`${a.rt}::text[], ${a.rel}::text[], ${a.rid}::text[], ${a.st}::text[], ${a.sid}::text[], ${a.sr}::text[]`;
 }
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
