@@ -46,7 +46,9 @@ const HTTP = process.argv.includes('--http');
 const SCHEMA = readFileSync(new URL('../schema/agents.zed', import.meta.url), 'utf8');
 
 type Variant = 'off' | 'noproof' | 'deferred' | 'cold' | 'inline';
-const VARIANTS: readonly Variant[] = ['off', 'noproof', 'deferred', 'cold', 'inline'];
+const VARIANTS: readonly Variant[] = HTTP
+  ? ['off', 'noproof', 'deferred', 'inline'] // the proof memo is not a server setting
+  : ['off', 'noproof', 'deferred', 'cold', 'inline'];
 const PROOFS: Record<Exclude<Variant, 'off'>, DecisionProofMode> = {
   noproof: 'off',
   deferred: 'deferred',
@@ -144,15 +146,17 @@ async function roundInProcess(v: Variant, round: number) {
   for (let i = 0; i < W.queries.length; i++) await check(i);
   await log?.flush();
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const { answersMs, wrong } = await runLoop(check);
   await log?.flush();
   const drainedMs = performance.now() - t0;
+  const cpu = process.cpuUsage(c0);
   await clove.close();
   const lines = log ? readFileSync(file, 'utf8').split('\n').length - 1 : 0;
   if (log && lines !== CHECKS + W.queries.length)
     throw new Error(`${v}: expected ${CHECKS + W.queries.length} log lines, got ${lines}`);
   if (wrong > 0) throw new Error(`${v}: ${wrong} wrong answers`);
-  return { answersMs, drainedMs };
+  return { answersMs, drainedMs, cpuUs: cpu.user + cpu.system };
 }
 
 /** One HTTP round: `startServer` in this process on a free port, client loop over loopback. */
@@ -179,12 +183,13 @@ async function roundHttp(v: Variant, round: number) {
   };
   for (let i = 0; i < W.queries.length; i++) await check(i);
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const { answersMs, wrong } = await runLoop(check);
-  const answered = performance.now();
   await server.close(); // flushes the decision log
-  const drainedMs = answered - t0 + (performance.now() - answered);
+  const drainedMs = performance.now() - t0;
+  const cpu = process.cpuUsage(c0);
   if (wrong > 0) throw new Error(`${v}: ${wrong} wrong answers`);
-  return { answersMs, drainedMs };
+  return { answersMs, drainedMs, cpuUs: cpu.user + cpu.system };
 }
 
 const median = (xs: number[]) => {
@@ -193,8 +198,14 @@ const median = (xs: number[]) => {
   return s.length % 2 ? (s[m] as number) : ((s[m - 1] as number) + (s[m] as number)) / 2;
 };
 
-const results = new Map<Variant, { answers: number[]; drained: number[] }>(
-  VARIANTS.map((v) => [v, { answers: [], drained: [] }]),
+interface Samples {
+  answers: number[];
+  drained: number[];
+  /** Process CPU time per check (µs), answers and log drain included: steadier than wall time on a shared machine. */
+  cpu: number[];
+}
+const results = new Map<Variant, Samples>(
+  VARIANTS.map((v) => [v, { answers: [], drained: [], cpu: [] }]),
 );
 console.log(
   `decision log bench (${HTTP ? 'HTTP' : 'in-process'}): ${CHECKS} checks × ${ROUNDS} rounds, ` +
@@ -204,25 +215,41 @@ for (let r = 0; r < ROUNDS; r++) {
   // Rotate the order every round so no variant always runs first (warm CPU, GC state).
   const order = VARIANTS.map((_, i) => VARIANTS[(i + r) % VARIANTS.length] as Variant);
   for (const v of order) {
-    const { answersMs, drainedMs } = HTTP ? await roundHttp(v, r) : await roundInProcess(v, r);
-    const entry = results.get(v) as { answers: number[]; drained: number[] };
+    const { answersMs, drainedMs, cpuUs } = HTTP
+      ? await roundHttp(v, r)
+      : await roundInProcess(v, r);
+    const entry = results.get(v) as Samples;
     entry.answers.push((CHECKS / answersMs) * 1000);
     entry.drained.push((CHECKS / drainedMs) * 1000);
+    entry.cpu.push(cpuUs / CHECKS);
     if (typeof global.gc === 'function') global.gc();
   }
   process.stdout.write(`round ${r + 1}/${ROUNDS} done\n`);
 }
 rmSync(dir, { recursive: true, force: true });
 
-const base = median((results.get('off') as { answers: number[] }).answers);
-console.log('\nvariant    answers/s (median)  vs off   drained/s (median)  runs (answers/s)');
+const base = median((results.get('off') as Samples).answers);
+const baseCpu = median((results.get('off') as Samples).cpu);
+console.log(
+  '\nvariant    answers/s  vs off   drained/s   CPU µs/check  vs off   runs (answers/s | CPU µs/check)',
+);
 for (const v of VARIANTS) {
-  const e = results.get(v) as { answers: number[]; drained: number[] };
+  const e = results.get(v) as Samples;
   const a = median(e.answers);
-  const pct = ((a / base - 1) * 100).toFixed(1);
+  const c = median(e.cpu);
+  const pct = (x: number, b: number) => `${((x / b - 1) * 100).toFixed(1)}%`;
   console.log(
-    `${v.padEnd(10)} ${a.toFixed(0).padStart(18)}  ${`${pct}%`.padStart(6)}   ${median(e.drained)
-      .toFixed(0)
-      .padStart(18)}  ${e.answers.map((x) => x.toFixed(0)).join(' ')}`,
+    [
+      v.padEnd(8),
+      a.toFixed(0).padStart(11),
+      pct(a, base).padStart(7),
+      median(e.drained).toFixed(0).padStart(11),
+      c.toFixed(1).padStart(14),
+      pct(c, baseCpu).padStart(7),
+      `  ${e.answers.map((x) => x.toFixed(0)).join(' ')} | ${e.cpu.map((x) => x.toFixed(1)).join(' ')}`,
+    ].join(' '),
   );
 }
+console.log(
+  '(medians over rounds; answers/s: until every answer; drained/s: until the log is flushed)',
+);

@@ -1,18 +1,19 @@
 /**
- * A batched, asynchronous JSON-lines writer for the decision log. `write` only pushes a string onto
- * an in-memory queue and returns; the queue is joined into one chunk and handed to the stream on a
- * short timer (or at once when a batch fills up).
+ * A batched, asynchronous JSON-lines writer for the decision log. `write` encodes the line into an
+ * off-heap chunk buffer and returns; full chunks (or, on a short timer, the partial one) are handed
+ * to the stream.
  *
- * Why: a check must never wait for the disk. One `stream.write` per batch instead of per line keeps
- * the syscall and event-loop cost per decision small, and backpressure is honoured by pausing
- * (`write` returned false → wait for `drain`) while lines keep queueing in memory. The queue is
- * bounded: past `maxQueuedLines` new lines are dropped and counted rather than growing memory
- * without limit or blocking the caller; `stats().dropped` makes the loss visible.
+ * Why: a check must never wait for the disk. One `stream.write` per chunk instead of per line keeps
+ * the syscall and event-loop cost per decision small. Encoding at once into a Buffer (instead of
+ * keeping the strings queued) lets each line string die young: queued strings would survive
+ * young-generation collections and be promoted, and that GC cost showed up as the largest part of
+ * the logging overhead in profiles. Backpressure is honoured by pausing (`write` returned false →
+ * wait for `drain`) while chunks keep queueing; the queue is bounded: past `maxQueuedLines` new
+ * lines are dropped and counted rather than growing memory without limit or blocking the caller.
  */
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 
-/** Counters of a sink since creation. */
 export interface LineSinkStats {
   /** Lines handed to the stream. */
   readonly written: number;
@@ -36,8 +37,8 @@ export interface LineSink {
 }
 
 export interface LineSinkOptions {
-  /** Lines per chunk; a full batch is written on the next tick (default 512). */
-  readonly batchLines?: number;
+  /** Bytes per chunk; a full chunk is written on the next tick (default 64 KiB). */
+  readonly chunkBytes?: number;
   /** Longest a queued line waits before its batch is written (default 50 ms). */
   readonly flushIntervalMs?: number;
   /** Queue bound while the stream is slow; beyond it lines are dropped (default 100,000). */
@@ -50,10 +51,15 @@ export interface LineSinkOptions {
 
 /** Wraps `stream` in a batching, backpressure-aware line queue. */
 export function createLineSink(stream: Writable, opts: LineSinkOptions = {}): LineSink {
-  const batchLines = opts.batchLines ?? 512;
+  const chunkBytes = opts.chunkBytes ?? 64 * 1024;
   const flushIntervalMs = opts.flushIntervalMs ?? 50;
   const maxQueued = opts.maxQueuedLines ?? 100_000;
-  let queue: string[] = [];
+  let buf = Buffer.allocUnsafe(chunkBytes);
+  let pos = 0;
+  let bufLines = 0;
+  /** Sealed chunks not yet handed to the stream (only grows while waiting for `drain`). */
+  const sealed: { chunk: Buffer; lines: number }[] = [];
+  let queued = 0;
   let written = 0;
   let dropped = 0;
   let pendingWrites = 0;
@@ -67,15 +73,27 @@ export function createLineSink(stream: Writable, opts: LineSinkOptions = {}): Li
   stream.on('error', (err: Error) => {
     if (failed) return;
     failed = err;
-    dropped += queue.length;
-    queue = [];
+    dropped += queued;
+    queued = 0;
+    sealed.length = 0;
+    pos = 0;
+    bufLines = 0;
     opts.onError?.(err);
     settleIfIdle(true);
   });
 
   function settleIfIdle(force = false): void {
-    if (!force && (queue.length > 0 || pendingWrites > 0 || waitingDrain)) return;
+    if (!force && (queued > 0 || pendingWrites > 0 || waitingDrain)) return;
     for (const w of idleWaiters.splice(0)) w();
+  }
+
+  function seal(): void {
+    if (pos === 0) return;
+    sealed.push({ chunk: buf.subarray(0, pos), lines: bufLines });
+    // A new chunk: the sealed one belongs to the stream until its write completes.
+    buf = Buffer.allocUnsafe(chunkBytes);
+    pos = 0;
+    bufLines = 0;
   }
 
   function writeBatch(): void {
@@ -83,31 +101,35 @@ export function createLineSink(stream: Writable, opts: LineSinkOptions = {}): Li
     if (immediate) clearImmediate(immediate);
     timer = undefined;
     immediate = undefined;
-    if (failed || waitingDrain || queue.length === 0) {
-      settleIfIdle();
+    if (failed) {
+      settleIfIdle(true);
       return;
     }
-    const lines = queue;
-    queue = [];
-    pendingWrites++;
-    const ok = stream.write(`${lines.join('\n')}\n`, () => {
-      pendingWrites--;
-      settleIfIdle();
-    });
-    written += lines.length;
-    if (!ok) {
-      // Backpressure: stop handing chunks to the stream until it drains; lines keep queueing.
-      waitingDrain = true;
-      stream.once('drain', () => {
-        waitingDrain = false;
-        writeBatch();
+    if (!waitingDrain) seal();
+    while (!waitingDrain && sealed.length > 0) {
+      const { chunk, lines } = sealed.shift() as { chunk: Buffer; lines: number };
+      pendingWrites++;
+      const ok = stream.write(chunk, () => {
+        pendingWrites--;
+        settleIfIdle();
       });
+      written += lines;
+      queued -= lines;
+      if (!ok) {
+        // Backpressure: stop handing chunks to the stream until it drains; lines keep queueing.
+        waitingDrain = true;
+        stream.once('drain', () => {
+          waitingDrain = false;
+          writeBatch();
+        });
+      }
     }
+    settleIfIdle();
   }
 
-  function schedule(): void {
+  function schedule(full: boolean): void {
     if (waitingDrain) return;
-    if (queue.length >= batchLines) {
+    if (full) {
       immediate ??= setImmediate(writeBatch);
       return;
     }
@@ -120,20 +142,31 @@ export function createLineSink(stream: Writable, opts: LineSinkOptions = {}): Li
 
   const sink: LineSink = {
     write(line) {
-      if (failed || closed || queue.length >= maxQueued) {
+      if (failed || closed || queued >= maxQueued) {
         dropped++;
         return false;
       }
-      queue.push(line);
-      schedule();
+      // Worst case 3 bytes per UTF-16 unit, plus the newline.
+      const need = line.length * 3 + 1;
+      let full = false;
+      if (need > buf.length - pos) {
+        seal();
+        full = true;
+        if (need > buf.length) buf = Buffer.allocUnsafe(need);
+      }
+      pos += buf.write(line, pos);
+      buf[pos++] = 10;
+      bufLines++;
+      queued++;
+      schedule(full);
       return true;
     },
     async flush() {
       writeBatch();
-      if (failed || (queue.length === 0 && pendingWrites === 0 && !waitingDrain)) return;
+      if (failed || (queued === 0 && pendingWrites === 0 && !waitingDrain)) return;
       await new Promise<void>((resolve) => idleWaiters.push(resolve));
       // Lines queued while waiting for drain are written by the drain handler; loop until empty.
-      if (queue.length > 0 && !failed) await sink.flush();
+      if (queued > 0 && !failed) await sink.flush();
     },
     async close() {
       if (closed) return;
@@ -149,7 +182,7 @@ export function createLineSink(stream: Writable, opts: LineSinkOptions = {}): Li
       return {
         written,
         dropped,
-        queued: queue.length,
+        queued,
         ...(failed ? { error: failed.message } : {}),
       };
     },
