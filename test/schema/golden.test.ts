@@ -6,7 +6,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { checkSchema, formatDiagnosticLine, parseSchema } from '../../src/schema/index.ts';
+import {
+  checkSchema,
+  compileSchema,
+  formatDiagnosticLine,
+  parseSchema,
+} from '../../src/schema/index.ts';
 import { dumpAst } from './ast-tools.ts';
 
 const DIR = join(import.meta.dirname, '..', 'golden', 'schema');
@@ -29,5 +34,19 @@ describe('schema golden files', () => {
       join(DIR, `${name}.diagnostics`),
     );
     await expect(dumpAst(parseSchema(source).ast)).toMatchFileSnapshot(join(DIR, `${name}.ast`));
+  });
+});
+
+// The IR (and its hash) of the example schemas is pinned: the hash is persisted with every schema
+// revision and inside zookies, so any change to the canonical form must be deliberate.
+describe('compiled IR of the example schemas', () => {
+  it.each(['docs', 'agents'])('schema/%s.zed', async (name) => {
+    const source = readFileSync(
+      join(import.meta.dirname, '..', '..', 'schema', `${name}.zed`),
+      'utf8',
+    );
+    await expect(`${JSON.stringify(compileSchema(source), null, 2)}\n`).toMatchFileSnapshot(
+      join(DIR, `${name}-zed.ir`),
+    );
   });
 });
