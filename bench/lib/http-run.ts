@@ -29,6 +29,17 @@ import {
 } from './targets/clove-http.ts';
 import type { ConsistencyMode } from './targets/types.ts';
 
+/** An array that also reports each result as it is pushed (long HTTP runs show progress). */
+function reporting(onResult: (r: PhaseResult) => void): PhaseResult[] {
+  const out: PhaseResult[] = [];
+  const push = out.push.bind(out);
+  out.push = (...items: PhaseResult[]) => {
+    for (const r of items) onResult(r);
+    return push(...items);
+  };
+  return out;
+}
+
 function checkBody(c: CheckCase, mode: ConsistencyMode): string {
   return JSON.stringify({
     consistency: wireConsistency(mode),
@@ -100,8 +111,9 @@ async function runServerPhases(
   server: ServerChild,
   cache: 'on' | 'off',
   ceiling: PhaseResult | undefined,
+  onResult: (r: PhaseResult) => void,
 ): Promise<PhaseResult[]> {
-  const out: PhaseResult[] = [];
+  const out = reporting(onResult);
   const base = { target: 'clove http', system: 'clove' as const, store: opened.kind, cache };
   if (opened.kind === 'memory') {
     // A memory store cannot be shared with the server process: load it through the API.
@@ -152,7 +164,8 @@ async function runServerPhases(
   if (opts.phases.has('check')) {
     for (const mode of opts.consistencies) {
       const list = checks.slice(0, opts.checkLimit);
-      const progress = createTimer(`check c=1 clove http cache ${cache} (${mode})`, 0);
+      // The load process reports only at its end: the bar jumps from 0 to done.
+      const progress = createProgress(`check c=1 clove http cache ${cache} (${mode})`, list.length);
       const r = await runLoadProcess({
         url: `${server.url}/v1/permissions/check`,
         method: 'POST',
@@ -162,6 +175,7 @@ async function runServerPhases(
         maxRequests: list.length,
         warmupPerWorker: 200,
       });
+      progress.update(r.requests);
       progress.done();
       out.push(record(r, mode, 1, 'check'));
     }
@@ -198,6 +212,7 @@ export async function runHttp(
   opened: OpenedStore,
   w: Workload,
   verifier: Verifier,
+  onResult: (r: PhaseResult) => void = () => {},
 ): Promise<PhaseResult[]> {
   const out: PhaseResult[] = [];
   // PGlite allows one process per directory: hand it over to the server.
@@ -205,11 +220,16 @@ export async function runHttp(
   const ceiling = opts.phases.has('check-concurrent')
     ? await measureCeiling(opts, opened.kind)
     : undefined;
-  if (ceiling) out.push(ceiling);
+  if (ceiling) {
+    out.push(ceiling);
+    onResult(ceiling);
+  }
   for (const cache of opts.caches) {
     const server = await startCloveServer({ storeSpec: opened.spec, cache: cache === 'on' });
     try {
-      out.push(...(await runServerPhases(opts, opened, w, verifier, server, cache, ceiling)));
+      out.push(
+        ...(await runServerPhases(opts, opened, w, verifier, server, cache, ceiling, onResult)),
+      );
     } finally {
       await server.stop();
     }

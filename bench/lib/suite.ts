@@ -62,10 +62,7 @@ async function runClove(
       }
     }
     if (opts.http) {
-      for (const r of await runHttp(opts, opened, w, verifier)) {
-        results.push(r);
-        logResult(r);
-      }
+      results.push(...(await runHttp(opts, opened, w, verifier, logResult)));
     }
   } finally {
     await opened.close();
