@@ -1,5 +1,6 @@
+import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
-import { compileSchema, parseSchema, printExpr } from './index.ts';
+import { compileSchema, formatSchema, parseSchema, printExpr } from './index.ts';
 import type { Expr } from './ast.ts';
 
 function permExpr(body: string): Expr {
@@ -176,5 +177,21 @@ describe('statements and top-level items', () => {
       start: { line: 1, column: 12, offset: 11 },
       end: { line: 1, column: 25, offset: 24 },
     });
+  });
+
+  it('reads schemas from YAML folded blocks (items joined by spaces)', () => {
+    const yaml =
+      'schema: >-\n  use expiration\n  definition user {}\n  definition doc {\n    relation viewer: user with expiration\n    permission view = viewer\n  }\n';
+    const schema = (parseYaml(yaml) as { schema: string }).schema;
+    expect(schema.startsWith('use expiration definition user {} definition doc {')).toBe(true);
+    expect(Object.keys(compileSchema(schema).definitions)).toEqual(['user', 'doc']);
+  });
+
+  it('treats CRLF line endings like LF (same IR hash, LF output when formatting)', () => {
+    const lf =
+      'definition user {}\n\ncaveat is_ok(aaa int, bbb int) {\n\taaa == 1 &&\n\t\tbbb == 2\n}\n';
+    const crlf = lf.replace(/\n/g, '\r\n');
+    expect(compileSchema(crlf).hash).toBe(compileSchema(lf).hash);
+    expect(formatSchema(crlf)).toBe(formatSchema(lf));
   });
 });
