@@ -50,6 +50,8 @@ export async function forwardCollect(
   const found: FoundSubjects = new Map();
   const state = new Map<NodeKey, Map<string, Strength>>();
   let dirty = new Map<NodeKey, Map<string, Strength>>();
+  // Paths weaker than `floor` are dropped at once: without `includeNegative`, a subtracted side can
+  // only take access away, so walking it would cost reads and add nothing to the answer.
   const floor = target.includeNegative ? NEGATIVE : POSITIVE;
 
   const record = (id: string, s: Strength): void => {
@@ -97,6 +99,7 @@ export async function forwardCollect(
                 if (min(s, step.strength) >= floor) record(id, min(s, step.strength));
             }
             break;
+          // One batched read per node and round: every id that became dirty since the last round.
           case 'tuples':
             reads.push(
               readTuples(reader, type, step.relation, ids, (t, s) => {

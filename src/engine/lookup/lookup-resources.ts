@@ -101,6 +101,9 @@ async function* pages(
   // Default sort compares UTF-16 code units, the same order as compareIds, without a JS callback.
   ids.sort();
 
+  // Why windows: confirming candidates in id order keeps every emitted prefix final (a cursor may
+  // follow it), while batching them keeps bulkCheck's shared reads. The window tracks the results
+  // still wanted (plus one, to learn whether the page is truncated), so a small page checks little.
   let emitted = 0;
   let last: string | undefined;
   for (let i = 0; i < ids.length; ) {
@@ -122,6 +125,7 @@ async function* pages(
         ? { resourceId: id, permissionship: 'allowed' as const }
         : checked.get(id);
       if (!r) continue;
+      // One result past the limit proves the answer continues: only then is it `truncated`.
       if (emitted === limit) {
         if (batch.length > 0) yield batch;
         return { truncated: { reason: 'limit' }, cursor: encodeCursor(key, last as string) };

@@ -94,6 +94,9 @@ export async function lookupSubjects(
       ...(req.context ? { context: req.context } : {}),
     });
     const results = new Map<string, CheckResult | undefined>();
+    // Exact subjects are proven by a union path; everything else is decided by check, the arbiter
+    // of the cross-API law. Concrete ids met only on subtracted sides are checked too: they are the
+    // wildcard's possible exclusions.
     const toCheck = concrete.filter((id) => found.get(id) !== EXACT);
     // The wildcard's own answer rides in the same batch: an id the walk never met.
     const unmet = wildcard === undefined ? undefined : unmetId(found);

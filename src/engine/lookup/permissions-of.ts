@@ -111,6 +111,8 @@ export async function permissionsOf(
     }
   };
 
+  // An arrow asks each distinct tupleset object once (memoised across permissions); caveated
+  // tupleset tuples, or `.all` over objects lacking the computed name, leave it to the engine.
   const arrow = async (tupleset: string, computed: string, mode: 'any' | 'all'): Promise<Local> => {
     const tuples = await ctx.reader.query({
       resourceType: resource.type,

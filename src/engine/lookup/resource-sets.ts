@@ -12,23 +12,16 @@ import { ELLIPSIS, type SubjectRef } from '../../model/index.ts';
 import type { ExprIR } from '../../schema/ir.ts';
 import type { SnapshotReader } from '../../store/types.ts';
 import { assertTime, type Budget } from './budget.ts';
-import { MAX_IDS_PER_QUERY, type Members, reverseReach } from './reverse-walk.ts';
+import {
+  addMember,
+  intersectMembers,
+  isPureUnion,
+  type Members,
+  subtractMembers,
+  unionMembers,
+} from './members.ts';
+import { MAX_IDS_PER_QUERY, reverseReach } from './reverse-walk.ts';
 import { nodeKey, type SchemaGraph } from './schema-graph.ts';
-
-/** True when `e` uses only `+`, refs, `->`/`.any`, `self` and `nil` (a reverse walk is exact). */
-function isPureUnion(e: ExprIR): boolean {
-  switch (e.kind) {
-    case 'union':
-      return e.children.every(isPureUnion);
-    case 'intersection':
-    case 'exclusion':
-      return false;
-    case 'arrow':
-      return e.mode === 'any';
-    default:
-      return true;
-  }
-}
 
 /**
  * The members of `type#name` for `subject`: a superset of the ids check does not deny, with `exact`
@@ -42,6 +35,8 @@ export async function resourceMembers(
   name: string,
   budget: Budget,
 ): Promise<Members> {
+  // Why a promise memo: parts such as `view` in `read = view - banned` and `delete = view & owner`
+  // are shared; concurrent askers wait on the same walk instead of starting another.
   const memo = new Map<string, Promise<Members>>();
 
   const node = (t: string, n: string): Promise<Members> => {
@@ -76,42 +71,13 @@ export async function resourceMembers(
           : new Map();
       case 'ref':
         return new Map(await node(t, e.name));
-      case 'union': {
-        const out: Members = new Map();
-        for (const part of await Promise.all(e.children.map((c) => evalExpr(t, c)))) {
-          for (const [id, exact] of part) if (exact || !out.has(id)) out.set(id, exact);
-        }
-        return out;
-      }
-      case 'intersection': {
-        const parts = await Promise.all(e.children.map((c) => evalExpr(t, c)));
-        parts.sort((a, b) => a.size - b.size);
-        const [first, ...rest] = parts;
-        const out: Members = new Map();
-        for (const [id, exact] of first ?? []) {
-          let all = exact;
-          let everywhere = true;
-          for (const p of rest) {
-            const x = p.get(id);
-            if (x === undefined) {
-              everywhere = false;
-              break;
-            }
-            all &&= x;
-          }
-          if (everywhere) out.set(id, all);
-        }
-        return out;
-      }
+      case 'union':
+        return unionMembers(await Promise.all(e.children.map((c) => evalExpr(t, c))));
+      case 'intersection':
+        return intersectMembers(await Promise.all(e.children.map((c) => evalExpr(t, c))));
       case 'exclusion': {
         const [base, sub] = await Promise.all([evalExpr(t, e.base), evalExpr(t, e.subtract)]);
-        const out: Members = new Map();
-        for (const [id, exact] of base) {
-          const s = sub.get(id);
-          if (s === undefined) out.set(id, exact);
-          else if (!s) out.set(id, false);
-        }
-        return out;
+        return subtractMembers(base, sub);
       }
       case 'arrow':
         return arrow(t, e.tupleset, e.computed, e.mode);
@@ -142,8 +108,11 @@ export async function resourceMembers(
           subjectIds: ids.slice(i, i + MAX_IDS_PER_QUERY),
         });
         for (const tu of tuples) {
-          const exact = mode === 'any' && !tu.caveat && members.get(tu.subject.id) === true;
-          if (exact || !out.has(tu.resource.id)) out.set(tu.resource.id, exact);
+          addMember(
+            out,
+            tu.resource.id,
+            mode === 'any' && !tu.caveat && members.get(tu.subject.id) === true,
+          );
         }
       }
     }

@@ -10,13 +10,11 @@
 import { ELLIPSIS, type SubjectRef, type Tuple } from '../../model/index.ts';
 import type { SnapshotReader, TupleQuery } from '../../store/types.ts';
 import { assertTime, type Budget } from './budget.ts';
+import type { Members } from './members.ts';
 import { nodeKey, type NodeKey, type ReverseEdge, type SchemaGraph } from './schema-graph.ts';
 
 /** Most ids per store query; larger sets are split (SQL parameter and plan limits). */
 export const MAX_IDS_PER_QUERY = 4096;
-
-/** Member id → exact. */
-export type Members = Map<string, boolean>;
 
 /**
  * Every object `targetType:id` that the subject may reach at `targetType#targetRel`, with `exact`

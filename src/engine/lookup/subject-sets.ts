@@ -11,21 +11,23 @@ import type { ExprIR } from '../../schema/ir.ts';
 import type { SnapshotReader } from '../../store/types.ts';
 import { assertTime, type Budget } from './budget.ts';
 import { forwardCollect } from './forward-walk.ts';
-import type { Members } from './reverse-walk.ts';
+import {
+  addMember,
+  intersectMembers,
+  isPureUnion,
+  type Members,
+  subtractMembers,
+  unionMembers,
+} from './members.ts';
 import { EXACT, nodeKey, type SchemaGraph } from './schema-graph.ts';
 
+/** Internal signal: a part found `*`, so "unlisted means denied" no longer holds. */
 class HasWildcard extends Error {}
 
 /** True when the algebra can do better than one forward walk: a non-recursive `&`, `-` or `.all`. */
 export function worthSetAlgebra(graph: SchemaGraph, type: string, name: string): boolean {
   const perm = graph.schema.definitions[type]?.permissions[name];
   return perm !== undefined && !isPureUnion(perm.expr) && !graph.isRecursive(nodeKey(type, name));
-}
-
-function isPureUnion(e: ExprIR): boolean {
-  if (e.kind === 'union') return e.children.every(isPureUnion);
-  if (e.kind === 'intersection' || e.kind === 'exclusion') return false;
-  return e.kind !== 'arrow' || e.mode === 'any';
 }
 
 /**
@@ -85,45 +87,16 @@ export async function subjectMembers(
           : new Map();
       case 'ref':
         return new Map(await node(t, id, e.name));
-      case 'union': {
-        const out: Members = new Map();
-        for (const part of await Promise.all(e.children.map((c) => evalExpr(t, id, c)))) {
-          for (const [sid, exact] of part) if (exact || !out.has(sid)) out.set(sid, exact);
-        }
-        return out;
-      }
-      case 'intersection': {
-        const parts = await Promise.all(e.children.map((c) => evalExpr(t, id, c)));
-        parts.sort((a, b) => a.size - b.size);
-        const [first, ...rest] = parts;
-        const out: Members = new Map();
-        for (const [sid, exact] of first ?? []) {
-          let all = exact;
-          let everywhere = true;
-          for (const p of rest) {
-            const x = p.get(sid);
-            if (x === undefined) {
-              everywhere = false;
-              break;
-            }
-            all &&= x;
-          }
-          if (everywhere) out.set(sid, all);
-        }
-        return out;
-      }
+      case 'union':
+        return unionMembers(await Promise.all(e.children.map((c) => evalExpr(t, id, c))));
+      case 'intersection':
+        return intersectMembers(await Promise.all(e.children.map((c) => evalExpr(t, id, c))));
       case 'exclusion': {
         const [base, sub] = await Promise.all([
           evalExpr(t, id, e.base),
           evalExpr(t, id, e.subtract),
         ]);
-        const out: Members = new Map();
-        for (const [sid, exact] of base) {
-          const s = sub.get(sid);
-          if (s === undefined) out.set(sid, exact);
-          else if (!s) out.set(sid, false);
-        }
-        return out;
+        return subtractMembers(base, sub);
       }
       case 'arrow': {
         const tuples = await reader.query({
@@ -142,10 +115,8 @@ export async function subjectMembers(
         // `.any`: union of the walked objects' subjects; `.all`: the same ids, all candidates.
         const out: Members = new Map();
         for (const { tu, members } of parts) {
-          for (const [sid, exact] of members) {
-            const x = exact && e.mode === 'any' && !tu.caveat;
-            if (x || !out.has(sid)) out.set(sid, x);
-          }
+          for (const [sid, exact] of members)
+            addMember(out, sid, exact && e.mode === 'any' && !tu.caveat);
         }
         return out;
       }
