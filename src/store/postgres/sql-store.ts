@@ -103,6 +103,9 @@ class SqlStore implements TupleStore {
   private readonly clock: () => number;
   private readonly pollMs: number;
   private closed = false;
+  /** Tuples written since the last ANALYZE, and the count that triggers the next one (PGlite). */
+  private writtenSinceAnalyze = 0;
+  private analyzeEvery = 1_000;
 
   constructor(
     private readonly driver: SqlDriver,
@@ -167,6 +170,9 @@ class SqlStore implements TupleStore {
         }
         const inserts = ops.filter((o) => o.op !== 'delete').map((o) => o.tuple);
         if (inserts.length > 0) await tx.execute(insertTuplesSql(inserts, rev, false));
+        return rev;
+      }).then((rev) => {
+        this.noteWritten(ops.length);
         return rev;
       });
     });
@@ -253,6 +259,7 @@ class SqlStore implements TupleStore {
       // it may pick the subject index for point lookups by resource id: 10x slower. Refresh them now
       // rather than waiting for autovacuum.
       if (result.imported >= 10_000) await this.db.execute(sql`ANALYZE clove_tuples`);
+      else this.noteWritten(result.imported);
       return result;
     });
   }
@@ -338,6 +345,21 @@ class SqlStore implements TupleStore {
   }
 
   // ---- internals ----
+
+  /**
+   * Why: PGlite has no autovacuum, so its planner statistics never refresh on their own; with stale
+   * statistics a growing table may be read through the wrong index. Refresh them after every
+   * `analyzeEvery` written tuples (doubling up to 100k), off the request path. Postgres' autovacuum
+   * does this itself.
+   */
+  private noteWritten(n: number): void {
+    if (this.kind !== 'pglite') return;
+    this.writtenSinceAnalyze += n;
+    if (this.writtenSinceAnalyze < this.analyzeEvery || this.closed) return;
+    this.writtenSinceAnalyze = 0;
+    this.analyzeEvery = Math.min(this.analyzeEvery * 2, 100_000);
+    this.db.execute(sql`ANALYZE clove_tuples`).catch(() => undefined);
+  }
 
   private async guard<T>(fn: () => Promise<T>): Promise<T> {
     try {

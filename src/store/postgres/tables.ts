@@ -32,8 +32,8 @@ export const revisions = pgTable(
 /**
  * Every version of every tuple (MVCC): visible at R when `created_rev <= R AND (deleted_rev IS NULL
  * OR deleted_rev > R)` and not expired (`expires_at`, epoch ms). Indexes follow the engine's query
- * shapes: forward (type, relation, id, ...; also the read-pagination order) and reverse (type,
- * relation, subject). At most one undeleted version per tuple (`clove_tuples_live_key`). The six
+ * shapes: forward (type, relation, id, ...; also the read-pagination order) and reverse (subject,
+ * then type and relation). At most one undeleted version per tuple (`clove_tuples_live_key`). The six
  * identity columns are `COLLATE "C"` (migration 0001, which drizzle-kit cannot express): bytewise
  * order, the same as the memory store's, in every locale.
  */
@@ -61,11 +61,14 @@ export const tuples = pgTable(
       t.subjectId,
       t.subjectRelation,
     ),
+    // Subject columns lead (not resource type and relation) so that, even without statistics (a
+    // fresh table, or PGlite without autovacuum), the planner can never pick this index for a
+    // lookup by resource id: it only matches queries that name subject ids.
     index('clove_tuples_subject_idx').on(
-      t.resourceType,
-      t.relation,
       t.subjectType,
       t.subjectId,
+      t.resourceType,
+      t.relation,
       t.subjectRelation,
     ),
     uniqueIndex('clove_tuples_live_key')

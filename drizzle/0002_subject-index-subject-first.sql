@@ -1,0 +1,2 @@
+DROP INDEX "clove_tuples_subject_idx";--> statement-breakpoint
+CREATE INDEX "clove_tuples_subject_idx" ON "clove_tuples" USING btree ("subject_type","subject_id","resource_type","relation","subject_relation");
