@@ -2,9 +2,16 @@
  * `createEngine`: wires the dispatcher, the optional cross-request cache and the entry points.
  */
 import { AppError, EngineError } from '../errors.ts';
-import { assertValidCheck, createRun, type InFlight, runCheck } from './check/check.ts';
-import { createDispatch, createDispatchCache } from './check/dispatcher.ts';
-import { type Outcome, ReadLoader } from './check/run.ts';
+import {
+  assertValidCheck,
+  createRun,
+  type InFlight,
+  keyPrefixOf,
+  plainResult,
+  runCheck,
+} from './check/check.ts';
+import { assertLive, createDispatch, createDispatchCache, peekCache } from './check/dispatcher.ts';
+import { LatencyGauge, type Outcome, ReadLoader } from './check/run.ts';
 import { expand } from './expand.ts';
 import type { BulkCheckItem, CheckRequest, Engine, EngineOptions } from './types.ts';
 
@@ -12,6 +19,8 @@ import type { BulkCheckItem, CheckRequest, Engine, EngineOptions } from './types
 export const MAX_BULK_CHECK = 10_000;
 /** Default dispatch depth budget. */
 export const DEFAULT_MAX_DEPTH = 50;
+/** `auto` operand mode evaluates sequentially while store reads average below this (ms). */
+const AUTO_SEQUENTIAL_BELOW_MS = 0.05;
 /** Bulk items evaluated at once; enough to batch reads without flooding the event loop. */
 const BULK_CONCURRENCY = 64;
 
@@ -22,6 +31,12 @@ const BULK_CONCURRENCY = 64;
 export function createEngine(opts: EngineOptions = {}): Engine {
   const maxDepth = opts.maxDepth ?? DEFAULT_MAX_DEPTH;
   const prefetch = opts.prefetch ?? false;
+  const mode = opts.operands ?? 'auto';
+  const gauge = new LatencyGauge();
+  // In-process stores answer a read in microseconds: short-circuiting left to right does less work.
+  // Networked stores pay a round trip per read wave: concurrent operands batch those waves.
+  const sequential = (): boolean =>
+    mode === 'sequential' || (mode === 'auto' && gauge.ewmaMs < AUTO_SEQUENTIAL_BELOW_MS);
   const cache =
     opts.cache === false ? undefined : createDispatchCache(opts.cache?.maxEntries ?? 100_000);
   const dispatch = createDispatch(cache);
@@ -30,7 +45,28 @@ export function createEngine(opts: EngineOptions = {}): Engine {
   const engine: Engine = {
     async check(ctx, req) {
       assertValidCheck(ctx, req);
-      return runCheck(dispatch, createRun(ctx, req, { prefetch }), req, maxDepth, inflight);
+      if (cache && req.explain !== true) {
+        assertLive(ctx);
+        // Warm path: a cached root answers without building a run (microseconds).
+        const { reader } = ctx;
+        const key = `${req.resource.type}:${req.resource.id}#${req.permission}`;
+        const hit = peekCache(
+          cache,
+          ctx.schema.hash,
+          reader.revision,
+          reader.now,
+          keyPrefixOf(req),
+          key,
+        );
+        if (hit) return plainResult(hit);
+      }
+      return runCheck(
+        dispatch,
+        createRun(ctx, req, { prefetch, sequential: sequential(), gauge }),
+        req,
+        maxDepth,
+        inflight,
+      );
     },
 
     async bulkCheck(ctx, reqs) {
@@ -41,7 +77,10 @@ export function createEngine(opts: EngineOptions = {}): Engine {
         );
       // One loader and memo for the whole batch: items share reads and sub-problems even with the
       // cache off (memo keys carry the subject and context, so items never see each other's answers).
-      const share = { loader: new ReadLoader(ctx.reader), memo: new Map<string, Outcome>() };
+      const share = {
+        loader: new ReadLoader(ctx.reader, gauge),
+        memo: new Map<string, Outcome>(),
+      };
       const out = new Array<BulkCheckItem>(reqs.length);
       let next = 0;
       const worker = async (): Promise<void> => {
@@ -54,7 +93,7 @@ export function createEngine(opts: EngineOptions = {}): Engine {
               ok: true,
               result: await runCheck(
                 dispatch,
-                createRun(ctx, req, { share, prefetch }),
+                createRun(ctx, req, { share, prefetch, sequential: sequential(), gauge }),
                 req,
                 maxDepth,
                 inflight,

@@ -26,7 +26,7 @@ async function expandNode(
   lineage: Lineage | undefined,
   depth: number,
 ): Promise<ExpandNode> {
-  assertLive(run.live as Run);
+  assertLive(run.live);
   const key = nodeKey(resource, name);
   if (depth <= 0)
     throw new EngineError('max_depth_exceeded', `expand exceeded the maximum depth at ${key}`, {

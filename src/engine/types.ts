@@ -117,4 +117,10 @@ export interface EngineOptions {
    * (default false: concurrent operands already put those reads in flight together).
    */
   readonly prefetch?: boolean;
+  /**
+   * How `+ & -` operands run: `concurrent` (reads of all operands batch: about one store round trip
+   * per object level), `sequential` (left to right with short-circuit: least work when reads are
+   * in-process), or `auto` (default): sequential while measured store reads average under 50 µs.
+   */
+  readonly operands?: 'auto' | 'concurrent' | 'sequential';
 }

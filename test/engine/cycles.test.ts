@@ -97,7 +97,11 @@ describe('cycles', () => {
           reqs.push({ resource: { type: 'folder', id: `f${x}` }, permission: 'view', subject });
           want.push(ref.view[x]!.has(u) ? 'allowed' : 'denied');
         }
-      for (const engine of [createEngine(), createEngine({ cache: false })]) {
+      for (const engine of [
+        createEngine({ operands: 'concurrent' }),
+        createEngine({ cache: false, operands: 'concurrent' }),
+        createEngine({ cache: false, operands: 'sequential' }),
+      ]) {
         const ctx = { schema: SCHEMA, reader };
         const one = [];
         for (const r of reqs) one.push((await engine.check(ctx, r)).permissionship);

@@ -1,6 +1,6 @@
 /**
  * Runs every `test/scenarios/*.yaml` (SpiceDB validation-file format) through the validation runner
- * on every store backend (memory, PGlite, Postgres), with the engine cache on and off. A scenario
+ * on every store backend (memory, PGlite, Postgres), with the engine cache on and off and both operand modes (concurrent, sequential). A scenario
  * passes when every assertion and expected relation holds; failures print as `file:line: …`.
  * `CLOVE_SCENARIO_STORES=memory` (comma list) narrows the backends for a quick local run.
  */
@@ -96,6 +96,11 @@ describe.each(STORES)('scenarios on $name', ({ create }) => {
     it.each([
       ['cache on', () => createEngine()],
       ['cache off', () => createEngine({ cache: false })],
+      [
+        'concurrent operands, cache off',
+        () => createEngine({ cache: false, operands: 'concurrent' }),
+      ],
+      ['sequential operands', () => createEngine({ operands: 'sequential' })],
     ])('%s', async (_label, engineFactory) => {
       const loaded = loadValidationFile(join(DIR, file));
       const report = await runValidationFile(loaded, { engineFactory, storeFactory: create });

@@ -6,7 +6,14 @@ import { EngineError } from '../../errors.ts';
 import { formatSubject, WILDCARD } from '../../model/index.ts';
 import type { CheckRequest, CheckResult, EvalContext } from '../types.ts';
 import { MAX_TRIED } from '../proof.ts';
-import { type Dispatch, type Outcome, ReadLoader, type Run, stableStringify } from './run.ts';
+import {
+  type Dispatch,
+  type LatencyGauge,
+  type Outcome,
+  ReadLoader,
+  type Run,
+  stableStringify,
+} from './run.ts';
 
 /** Throws `wildcard_subject_not_allowed`, `unknown_definition` or `unknown_relation`. */
 export function assertValidCheck(ctx: EvalContext, req: CheckRequest): void {
@@ -38,11 +45,22 @@ export interface RunShare {
   readonly memo: Map<string, Outcome>;
 }
 
+/** `subject|context|`: the run-specific prefix of memo and cache keys. */
+export function keyPrefixOf(req: CheckRequest): string {
+  const context = req.context && Object.keys(req.context).length > 0 ? req.context : undefined;
+  return `${formatSubject(req.subject)}|${context ? stableStringify(context) : ''}|`;
+}
+
 /** Builds the per-check state. */
 export function createRun(
   ctx: EvalContext,
   req: CheckRequest,
-  opts: { share?: RunShare | undefined; prefetch: boolean },
+  opts: {
+    share?: RunShare | undefined;
+    prefetch: boolean;
+    sequential: boolean;
+    gauge?: LatencyGauge | undefined;
+  },
 ): Run {
   const share = opts.share;
   const context = req.context && Object.keys(req.context).length > 0 ? req.context : undefined;
@@ -52,17 +70,26 @@ export function createRun(
     schema: ctx.schema,
     subject: req.subject,
     context,
-    keyPrefix: `${formatSubject(req.subject)}|${context ? stableStringify(context) : ''}|`,
+    keyPrefix: keyPrefixOf(req),
     explain,
     prefetch: opts.prefetch,
+    sequential: opts.sequential,
     signal: ctx.signal,
     deadline: ctx.deadline,
-    loader: share && !explain ? share.loader : new ReadLoader(ctx.reader),
+    loader: share && !explain ? share.loader : new ReadLoader(ctx.reader, opts.gauge),
     memo: share && !explain ? share.memo : new Map(),
     flights: new Map(),
     tried: explain ? [] : undefined,
     triedCount: 0,
   };
+}
+
+/** The public result of a root outcome without proof (the cache's warm path). */
+export function plainResult(o: Outcome): CheckResult {
+  const t = o.tri;
+  if (t.v === 'T') return { permissionship: 'allowed' };
+  if (t.v === 'F') return { permissionship: 'denied' };
+  return { permissionship: 'conditional', missingParams: [...(t.missing ?? [])] };
 }
 
 /** Maps the root outcome to the public result (with proof or denial summary when explaining). */

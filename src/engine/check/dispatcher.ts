@@ -47,12 +47,33 @@ function cacheKey(run: Run, key: string): string {
   return `${run.schema.hash}|${run.reader.revision}|${run.keyPrefix}${key}`;
 }
 
+/**
+ * The cached final outcome of a root check, if any: the warm path of `check`, which answers without
+ * building a run. Same key and validity rule as the dispatcher's own lookups.
+ */
+export function peekCache(
+  cache: DispatchCache,
+  schemaHash: string,
+  revision: number,
+  now: number,
+  keyPrefix: string,
+  key: string,
+): Outcome | undefined {
+  const hit = cache.lru.get(`${schemaHash}|${revision}|${keyPrefix}${key}`);
+  if (!hit || now < hit.computedAt || now >= hit.outcome.until) return undefined;
+  cache.hits++;
+  return hit.outcome;
+}
+
 function memoKey(run: Run, key: string): string {
   return run.keyPrefix + key;
 }
 
 /** Throws `deadline_exceeded` when the run was cancelled or ran past its deadline. */
-export function assertLive(run: Run): void {
+export function assertLive(run: {
+  readonly signal?: AbortSignal | undefined;
+  readonly deadline?: number | undefined;
+}): void {
   if (run.signal?.aborted)
     throw new EngineError('deadline_exceeded', 'the check was cancelled', {
       cause: run.signal.reason,

@@ -13,7 +13,7 @@ import { ELLIPSIS, type ObjectRef, type Tuple } from '../../model/index.ts';
 import type { DefinitionIR, ExprIR, PermissionIR, RelationIR } from '../../schema/ir.ts';
 import { evaluateCaveat } from '../caveat/evaluate.ts';
 import type { ProofStep } from '../proof.ts';
-import { and, conditional, FALSE, or, TRUE, type Tri } from '../tri.ts';
+import { and, andNot, conditional, FALSE, or, TRUE, type Tri } from '../tri.ts';
 import { prefetchPermission, relationReads } from './prefetch.ts';
 import { allGrant, anyGrant, difference, Meta } from './reduce.ts';
 import { exprText } from './expr-text.ts';
@@ -185,20 +185,46 @@ async function evaluateExpr(
           }
         : TRUE;
     }
-    // Operands run concurrently (their reads batch into one round trip per level on a networked
-    // store); each reducer returns at the deciding operand, and a node two operands share is
-    // computed once (the second joins the first's flight, see flights.ts).
+    // Concurrent mode (networked stores): operands start together, so their reads batch into about
+    // one round trip per level; each reducer returns at the deciding operand, and a node two
+    // operands share is computed once (the second joins the first's flight, see flights.ts).
+    // Sequential mode (in-process stores, where a read costs microseconds): left to right, stopping
+    // at the deciding operand, so later operands reuse what earlier ones memoised.
     case 'union':
-      return anyGrant(operands(run, req, expr.children, meta, dispatch), undefined, FALSE);
-    case 'intersection':
-      return allGrant(operands(run, req, expr.children, meta, dispatch), undefined, (proofs) =>
-        ruleStep(req, exprText(expr), proofs),
-      );
-    case 'exclusion':
-      return difference(
-        evaluateExpr(run, req, expr.base, meta, dispatch),
-        evaluateExpr(run, req, expr.subtract, meta, dispatch),
-      );
+      if (!run.sequential)
+        return anyGrant(operands(run, req, expr.children, meta, dispatch), undefined, FALSE);
+      {
+        let acc: Tri = FALSE;
+        for (const c of expr.children) {
+          acc = or(acc, await evaluateExpr(run, req, c, meta, dispatch));
+          if (acc.v === 'T') break;
+        }
+        return acc;
+      }
+    case 'intersection': {
+      const wrap = (proofs: ProofStep[]): ProofStep => ruleStep(req, exprText(expr), proofs);
+      if (!run.sequential)
+        return allGrant(operands(run, req, expr.children, meta, dispatch), undefined, wrap);
+      let acc: Tri = TRUE;
+      const proofs: ProofStep[] = [];
+      for (const c of expr.children) {
+        const r = await evaluateExpr(run, req, c, meta, dispatch);
+        acc = and(acc, r);
+        if (acc.v === 'F') return acc;
+        if (r.proof?.kind === 'step') proofs.push(r.proof);
+      }
+      return run.explain && proofs.length > 0 ? { ...acc, proof: wrap(proofs) } : acc;
+    }
+    case 'exclusion': {
+      if (!run.sequential)
+        return difference(
+          evaluateExpr(run, req, expr.base, meta, dispatch),
+          evaluateExpr(run, req, expr.subtract, meta, dispatch),
+        );
+      const base = await evaluateExpr(run, req, expr.base, meta, dispatch);
+      if (base.v === 'F') return base;
+      return andNot(base, await evaluateExpr(run, req, expr.subtract, meta, dispatch));
+    }
     case 'arrow':
       return evaluateArrow(run, req, expr, meta, dispatch);
   }

@@ -59,6 +59,8 @@ export interface Run {
   readonly explain: boolean;
   /** Issue all reads of a permission node at once (see prefetch.ts). */
   readonly prefetch: boolean;
+  /** Evaluate `+ & -` operands left to right (in-process stores) instead of concurrently. */
+  readonly sequential: boolean;
   readonly signal: AbortSignal | undefined;
   readonly deadline: number | undefined;
   readonly loader: ReadLoader;
@@ -116,12 +118,28 @@ interface Pending {
  * check) start concurrently and each asks for its own tuples; one query per edge would dominate on
  * Postgres.
  */
+/**
+ * Smoothed store read latency in ms, shared by the runs of one engine; `auto` operand mode reads it.
+ * Why measure instead of asking the store: the same engine may serve a memory store in tests and
+ * a Postgres one in production, and a loaded Postgres is what concurrency is for.
+ */
+export class LatencyGauge {
+  /** Exponentially weighted mean of query latency (ms); starts "slow" until measured. */
+  ewmaMs = 1;
+  record(ms: number): void {
+    this.ewmaMs = this.ewmaMs * 0.9 + ms * 0.1;
+  }
+}
+
 export class ReadLoader {
   private readonly pending = new Map<string, Pending>();
   /** Every read of this run by shape, subject ids and resource: a snapshot never changes. */
   private readonly done = new Map<string, Promise<Tuple[]>>();
   private scheduled = false;
-  constructor(private readonly reader: SnapshotReader) {}
+  constructor(
+    private readonly reader: SnapshotReader,
+    private readonly gauge?: LatencyGauge,
+  ) {}
 
   /**
    * Tuples of `query` for the single resource `id` (query must not carry resourceIds). Repeated
@@ -171,8 +189,10 @@ export class ReadLoader {
       const q: TupleQuery = b.subjectIds
         ? { ...rest, resourceIds: [...b.ids], subjectIds: [...b.subjectIds] }
         : { ...rest, resourceIds: [...b.ids] };
+      const started = this.gauge ? performance.now() : 0;
       this.reader.query(q).then(
         (tuples) => {
+          this.gauge?.record(performance.now() - started);
           const byId = new Map<string, Tuple[]>();
           for (const t of tuples) {
             const list = byId.get(t.resource.id);
