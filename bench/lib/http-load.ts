@@ -29,6 +29,8 @@ export interface LoadReport {
   readonly errors: number;
   readonly mismatches: number;
   readonly mismatchExamples: readonly string[];
+  /** Requests re-sent once after a reset pooled connection (see `runLoad`). */
+  readonly retries: number;
   readonly durationMs: number;
   readonly throughput: number;
   readonly latency: LatencySummary;
@@ -85,13 +87,24 @@ export async function runLoad(spec: LoadSpec): Promise<LoadReport> {
   let next = 0;
   let errors = 0;
   let mismatches = 0;
+  let retries = 0;
   const examples: string[] = [];
   const max = spec.maxRequests ?? Number.POSITIVE_INFINITY;
   const one = async (i: number, timed: boolean) => {
     const body = spec.bodies[i % spec.bodies.length]!;
     const t0 = performance.now();
     try {
-      const res = await send(agent, url, spec, body);
+      let res: { status: number; text: string };
+      try {
+        res = await send(agent, url, spec, body);
+      } catch (e) {
+        // Keep-alive race: the server closed an idle pooled socket just as it was reused. A check
+        // is idempotent, so it is sent once more (as any HTTP client does); the latency includes it.
+        const code = (e as NodeJS.ErrnoException).code;
+        if (code !== 'ECONNRESET' && code !== 'EPIPE') throw e;
+        retries++;
+        res = await send(agent, url, spec, body);
+      }
       const ms = performance.now() - t0;
       if (res.status !== 200) {
         errors++;
@@ -136,6 +149,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadReport> {
     errors,
     mismatches,
     mismatchExamples: examples,
+    retries,
     durationMs,
     throughput: recorder.count / (durationMs / 1000),
     latency: summarize(sorted),

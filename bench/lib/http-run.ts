@@ -157,6 +157,7 @@ async function runServerPhases(
   ) => {
     verifier.addFailures('clove http', r.mismatches, r.mismatchExamples);
     const notes: Record<string, number | string> = { serverRssMb: server.rssMb() };
+    if (r.retries > 0) notes.retries = r.retries;
     if (ceiling && concurrency === ceiling.concurrency)
       notes.ofCeiling = Math.round((r.throughput / ceiling.throughput) * 1000) / 1000;
     return fromReport(r, { ...base, phase, consistency, concurrency, unit: 'checks', notes });
