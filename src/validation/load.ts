@@ -96,6 +96,25 @@ function loadRelationships(src: Source, node: unknown): LoadedRelationship[] {
   return out;
 }
 
+/** Legacy `validation_tuples:` (a list of relationship strings), read like `relationships`. */
+function loadLegacyTuples(src: Source, node: unknown): LoadedRelationship[] {
+  if (node === null || node === undefined || (isScalar(node) && node.value === null)) return [];
+  if (!isSeq(node))
+    throw fail('validation_tuples must be a list', src.lineOfNode(node as Node), src.file);
+  const out: LoadedRelationship[] = [];
+  for (const item of node.items) {
+    const line = src.lineOfNode(item as Node) ?? 0;
+    if (!isScalar(item) || typeof item.value !== 'string')
+      throw fail('validation_tuples entries must be strings', line, src.file);
+    try {
+      out.push({ tuple: parseTuple(item.value), text: item.value.trim(), line });
+    } catch (err) {
+      throw fail(`invalid relationship "${item.value}": ${(err as Error).message}`, line, src.file);
+    }
+  }
+  return out;
+}
+
 /** `doc:1#view@user:a` or `doc:1#view@user:a with {"k": 1}`, split on the first " with ". */
 function parseAssertion(
   src: Source,
@@ -267,10 +286,15 @@ export function loadValidationFile(
       );
     }
   }
+  if (schemaText === '' && get('namespace_configs') !== undefined)
+    throw fail('legacy "namespace_configs" files are not supported; use "schema"', 1, path);
   const base = {
     schemaText,
     schemaLine: schemaFile !== undefined ? 1 : (src.lineOfNode(schemaNode as Node) ?? 1),
-    relationships: loadRelationships(src, get('relationships')),
+    relationships: [
+      ...loadRelationships(src, get('relationships')),
+      ...loadLegacyTuples(src, get('validation_tuples')),
+    ],
     assertions: loadAssertions(src, get('assertions')),
     validation: loadValidation(src, get('validation')),
   };

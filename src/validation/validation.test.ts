@@ -96,6 +96,14 @@ describe('validation files', () => {
     expect(parseExpectedSubject('[user:tom[...]] is <doc:1#viewer>').caveated).toBe(true);
   });
 
+  it('reads legacy validation_tuples as relationships', async () => {
+    const f = loadValidationFile({
+      text: 'schema: |-\n  definition user {}\n\n  definition doc {\n    relation viewer: user\n  }\nvalidation_tuples:\n  - doc:1#viewer@user:a\nassertions:\n  assertTrue:\n    - doc:1#viewer@user:a\n',
+    });
+    expect(f.relationships.map((r) => [r.text, r.line])).toEqual([['doc:1#viewer@user:a', 8]]);
+    expect((await runValidationFile(f)).passed).toBe(true);
+  });
+
   it('reports a schema that does not compile', async () => {
     const report = await runValidationFile(
       loadValidationFile({ text: 'schema: |\n  definition {\n' }),
