@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../config.ts';
 import { parseTuple } from '../model/index.ts';
 import { createEngine } from '../engine/index.ts';
 import { createMemoryStore } from '../store/index.ts';
@@ -283,6 +284,33 @@ describe('deferred proof memo', () => {
     expect(new Set(got.slice(0, 3)).size).toBe(1);
     expect(got[3]).toBe(
       'document:d1#edit <- document:d1#workflow <- workflow:w1#owner <- user:alice',
+    );
+  });
+});
+
+describe('decision log configuration (loadConfig)', () => {
+  it('is off by default and on with a target; flags win over the environment', () => {
+    expect(loadConfig({}, {}).decisionLog).toBeUndefined();
+    expect(loadConfig({}, { CLOVE_DECISION_LOG: 'stdout' }).decisionLog).toEqual({
+      target: 'stdout',
+      sampleRate: 1,
+      proofs: 'deferred',
+    });
+    expect(
+      loadConfig(
+        { decisionLog: '/tmp/d.jsonl', decisionLogSample: '0.25', decisionLogProofs: 'off' },
+        { CLOVE_DECISION_LOG: 'stdout', CLOVE_DECISION_LOG_PROOFS: 'inline' },
+      ).decisionLog,
+    ).toEqual({ target: '/tmp/d.jsonl', sampleRate: 0.25, proofs: 'off' });
+  });
+
+  it.each([
+    ['CLOVE_DECISION_LOG_SAMPLE', '0'],
+    ['CLOVE_DECISION_LOG_SAMPLE', '1.5'],
+    ['CLOVE_DECISION_LOG_PROOFS', 'always'],
+  ])('rejects %s=%s with invalid_config', (name, value) => {
+    expect(() => loadConfig({}, { CLOVE_DECISION_LOG: 'stdout', [name]: value })).toThrow(
+      expect.objectContaining({ code: 'invalid_config' }),
     );
   });
 });
