@@ -54,7 +54,19 @@ export async function runBench(argv: readonly string[]): Promise<number> {
     runs: outcome.runs.map((run) => run.map((r) => ({ ...r, cdf: undefined }))),
     comparisons: compareWithSpicedb(results),
     verification: {
-      answers: results.reduce((s, r) => s + (r.phase === 'load' ? 0 : r.ops), 0),
+      // Verified answers: checks and lookups (load, expand and the trivial route verify nothing).
+      answers: results.reduce(
+        (s, r) =>
+          s +
+          (r.phase === 'load' || r.phase === 'expand' || r.phase === 'http-ceiling'
+            ? 0
+            : r.unit === 'checks' || r.unit === 'lookups'
+              ? r.phase === 'bulk-check'
+                ? r.ops * Number(r.notes.batch ?? 1)
+                : r.ops
+              : 0),
+        0,
+      ),
       mismatches: outcome.verifier.count,
       failures: [...outcome.verifier.errors, ...outcome.verifier.failures],
       crossChecks: outcome.crossChecks,

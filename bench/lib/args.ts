@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { PHASES, type PhaseName } from '../phases/types.ts';
 import { type Size, WORKLOADS } from '../workloads/index.ts';
+import { fromRoot } from './paths.ts';
 import type { ConsistencyMode } from './targets/types.ts';
 
 export type StoreKind = 'memory' | 'pglite' | 'postgres';
@@ -98,7 +99,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       'lookup-rounds': { type: 'string' },
       seed: { type: 'string' },
       repeat: { type: 'string' },
-      out: { type: 'string', default: 'bench/results' },
+      out: { type: 'string', default: fromRoot('bench/results') },
       json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { guardStop } from './cleanup.ts';
 import type { LoadReport, LoadSpec } from './http-load.ts';
+import { fromRoot, ROOT } from './paths.ts';
 
 /** A free TCP port on loopback. */
 export function freePort(): Promise<number> {
@@ -80,7 +81,7 @@ export async function startCloveServer(opts: {
   const child = spawn(
     process.execPath,
     [
-      'bin/clove.js',
+      fromRoot('bin/clove.js'),
       'serve',
       '--store',
       opts.storeSpec,
@@ -91,6 +92,7 @@ export async function startCloveServer(opts: {
       '--migrate',
     ],
     {
+      cwd: ROOT,
       env: { ...process.env, CLOVE_CACHE_SIZE: opts.cache ? '100000' : '0', CLOVE_KEYS: '' },
       stdio: ['ignore', 'ignore', 'pipe'],
     },
@@ -115,8 +117,9 @@ export async function startTrivialServer(): Promise<ServerChild> {
   const port = await freePort();
   const child = spawn(
     process.execPath,
-    ['--import', 'tsx', 'bench/lib/trivial-server.ts', String(port)],
+    ['--import', 'tsx', fromRoot('bench/lib/trivial-server.ts'), String(port)],
     {
+      cwd: ROOT,
       stdio: ['ignore', 'ignore', 'pipe'],
     },
   );
@@ -142,9 +145,14 @@ export async function runLoadProcess(spec: LoadSpec): Promise<LoadReport> {
   writeFileSync(file, JSON.stringify(spec));
   try {
     return await new Promise<LoadReport>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'bench/lib/http-load.ts', file], {
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const child = spawn(
+        process.execPath,
+        ['--import', 'tsx', fromRoot('bench/lib/http-load.ts'), file],
+        {
+          cwd: ROOT,
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       const unregister = guardStop(() => stopChild(child));
       let out = '';
       let err = '';

