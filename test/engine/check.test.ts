@@ -333,3 +333,46 @@ describe('subject and object parsing helpers', () => {
     expect(r.permissionship).toBe('allowed');
   });
 });
+
+describe('errors inside operands', () => {
+  const schema = compileSchema(`
+definition user {}
+definition group {
+  relation member: user | group#member
+}
+definition document {
+  relation deep: group#member
+  relation direct: user
+  permission either = deep + direct
+  permission both = deep & direct
+  permission minus = direct - deep
+}
+`);
+  const chain = Array.from({ length: 8 }, (_, i) => `group:g${i}#member@group:g${i + 1}#member`);
+  const reader = arrayReader([
+    ...chain,
+    'group:g8#member@user:far',
+    'document:d#deep@group:g0#member',
+    'document:d#direct@user:near',
+  ]);
+  it.each(['sequential', 'concurrent'] as const)(
+    'decide only when no other operand could (%s)',
+    async (operands) => {
+      const engine = createEngine({ maxDepth: 5, cache: false, operands });
+      const ctx = { schema, reader };
+      // `near` is granted by `direct` although `deep` runs out of depth looking for them.
+      expect((await engine.check(ctx, req('document:d#either@user:near'))).permissionship).toBe(
+        'allowed',
+      );
+      // `both` needs `deep`, which cannot be decided within the limit: the error stands.
+      const err = await engine
+        .check(ctx, req('document:d#both@user:near'))
+        .catch((e: unknown) => e);
+      expect(isAppError(err, 'max_depth_exceeded')).toBe(true);
+      // Not in `direct`: the exclusion is denied whatever `deep` says.
+      expect((await engine.check(ctx, req('document:d#minus@user:far'))).permissionship).toBe(
+        'denied',
+      );
+    },
+  );
+});

@@ -194,11 +194,18 @@ async function evaluateExpr(
       if (!run.sequential)
         return anyGrant(operands(run, req, expr.children, meta, dispatch), undefined, FALSE);
       {
+        // An operand's error decides only if no later operand grants (same as concurrent mode).
         let acc: Tri = FALSE;
+        let error: unknown;
         for (const c of expr.children) {
-          acc = or(acc, await evaluateExpr(run, req, c, meta, dispatch));
-          if (acc.v === 'T') break;
+          try {
+            acc = or(acc, await evaluateExpr(run, req, c, meta, dispatch));
+          } catch (err) {
+            error ??= err;
+          }
+          if (acc.v === 'T') return acc;
         }
+        if (error !== undefined) throw error;
         return acc;
       }
     case 'intersection': {
@@ -206,13 +213,21 @@ async function evaluateExpr(
       if (!run.sequential)
         return allGrant(operands(run, req, expr.children, meta, dispatch), undefined, wrap);
       let acc: Tri = TRUE;
+      let error: unknown;
       const proofs: ProofStep[] = [];
       for (const c of expr.children) {
-        const r = await evaluateExpr(run, req, c, meta, dispatch);
+        let r: Tri;
+        try {
+          r = await evaluateExpr(run, req, c, meta, dispatch);
+        } catch (err) {
+          error ??= err;
+          continue;
+        }
         acc = and(acc, r);
         if (acc.v === 'F') return acc;
         if (r.proof?.kind === 'step') proofs.push(r.proof);
       }
+      if (error !== undefined) throw error;
       return run.explain && proofs.length > 0 ? { ...acc, proof: wrap(proofs) } : acc;
     }
     case 'exclusion': {
@@ -221,7 +236,15 @@ async function evaluateExpr(
           evaluateExpr(run, req, expr.base, meta, dispatch),
           evaluateExpr(run, req, expr.subtract, meta, dispatch),
         );
-      const base = await evaluateExpr(run, req, expr.base, meta, dispatch);
+      let base: Tri;
+      try {
+        base = await evaluateExpr(run, req, expr.base, meta, dispatch);
+      } catch (err) {
+        // A granted subtract still decides; otherwise the base's error stands.
+        const sub = await evaluateExpr(run, req, expr.subtract, meta, dispatch).catch(() => FALSE);
+        if (sub.v === 'T') return FALSE;
+        throw err;
+      }
       if (base.v === 'F') return base;
       return andNot(base, await evaluateExpr(run, req, expr.subtract, meta, dispatch));
     }

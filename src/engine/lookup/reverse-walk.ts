@@ -34,6 +34,18 @@ export async function reverseReach(
   const state = new Map<NodeKey, Members>();
   let dirty = new Map<NodeKey, Members>();
 
+  // Nodes with no relevant edge out (usually the target itself) are never re-queued: the bulk of a
+  // large answer lands there, and queueing it would only cost map writes.
+  const leadsOn = new Map<NodeKey, boolean>();
+  const leads = (node: NodeKey): boolean => {
+    let l = leadsOn.get(node);
+    if (l === undefined) {
+      l = (graph.reverse.get(node) ?? []).some((e) => relevant.has(e.to));
+      leadsOn.set(node, l);
+    }
+    return l;
+  };
+
   // Records a member; re-queues it only when it is new or upgraded from candidate to exact.
   const add = (node: NodeKey, id: string, exact: boolean): void => {
     let members = state.get(node);
@@ -44,6 +56,7 @@ export async function reverseReach(
     const prev = members.get(id);
     if (prev === true || (prev === false && !exact)) return;
     members.set(id, exact);
+    if (!leads(node)) return;
     let d = dirty.get(node);
     if (!d) {
       d = new Map();
