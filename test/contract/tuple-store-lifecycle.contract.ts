@@ -27,6 +27,7 @@ export function describeTupleLifecycle(factory: StoreFactory, _caps: StoreCapabi
     const docViewers = DOC_VIEWERS;
     const clock = manualClock();
     const clock2 = manualClock();
+    const clock3 = manualClock();
     it(
       'watches changes in order with metadata, resumes from any revision, and checkpoints when idle',
       withStore(async (s) => {
@@ -116,6 +117,27 @@ export function describeTupleLifecycle(factory: StoreFactory, _caps: StoreCapabi
           await s.checkRevision(await s.headRevision());
         },
         { gcWindowMs: 2 * HOUR + 30 * 60_000, clock: clock.now },
+      ),
+    );
+
+    it(
+      'fails a watch whose consumer fell behind the GC boundary',
+      withStore(
+        async (s) => {
+          const r1 = await s.write([create('document:d1#viewer@user:a')]);
+          const ac = new AbortController();
+          const iter = s.watch(r1 - 1, { signal: ac.signal })[Symbol.asyncIterator]();
+          const first = await iter.next();
+          expect(first.value).toMatchObject({ kind: 'changes', revision: r1 });
+          await s.write([del('document:d1#viewer@user:a')]);
+          clock3.advance(3 * HOUR);
+          await s.write([create('document:d2#viewer@user:b')]);
+          await s.gc();
+          const err = await expectCode(iter.next(), 'revision_expired');
+          expect(err.details).toMatchObject({ revision: r1 });
+          ac.abort();
+        },
+        { gcWindowMs: HOUR, clock: clock3.now },
       ),
     );
 
