@@ -90,6 +90,12 @@ export class Lexer {
     }
   }
 
+  /** Moves over `n` characters known to contain no line break (names, punctuation). */
+  private advanceInLine(n: number): void {
+    this.offset += n;
+    this.column += n;
+  }
+
   /** Returns the next token; newlines are collapsed into one `newline` token per run. */
   next(): Token {
     const src = this.source;
@@ -97,7 +103,7 @@ export class Lexer {
       // Skip horizontal whitespace and comments; stop at newlines (significant).
       while (this.offset < src.length) {
         const c = src.charCodeAt(this.offset);
-        if (c === 32 || c === 9 || c === 13 || c === 0xfeff) this.advance();
+        if (c === 32 || c === 9 || c === 13 || c === 0xfeff) this.advanceInLine(1);
         else if (c === 47 && src.charCodeAt(this.offset + 1) === 47) this.lineComment();
         else if (c === 47 && src.charCodeAt(this.offset + 1) === 42) this.blockComment();
         else break;
@@ -124,12 +130,12 @@ export class Lexer {
         let i = this.offset + 1;
         while (i < src.length && isIdentPart(src.charCodeAt(i))) i++;
         const text = src.slice(this.offset, i);
-        this.advance(i - this.offset);
+        this.advanceInLine(i - this.offset);
         return { kind: 'ident', text, span: { start, end: this.position() } };
       }
       if (c === 45 /* - */) {
         const arrow = src.charCodeAt(this.offset + 1) === 62;
-        this.advance(arrow ? 2 : 1);
+        this.advanceInLine(arrow ? 2 : 1);
         return {
           kind: arrow ? '->' : '-',
           text: arrow ? '->' : '-',
@@ -138,7 +144,7 @@ export class Lexer {
       }
       const ch = src[this.offset] as string;
       if (PUNCT.has(ch)) {
-        this.advance();
+        this.advanceInLine(1);
         return { kind: ch as TokenKind, text: ch, span: { start, end: this.position() } };
       }
       // Unknown character: report it and return an error token so the parser can recover.
