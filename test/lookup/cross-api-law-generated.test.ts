@@ -4,7 +4,7 @@
  * nested arrows), tuples on the memory store, the real engine, and the contexts of the generated
  * check queries.
  */
-import { fc, test } from '@fast-check/vitest';
+import { test } from '@fast-check/vitest';
 import { describe } from 'vitest';
 import { createEngine } from '../../src/engine/index.ts';
 import { compileSchema } from '../../src/schema/index.ts';

@@ -64,7 +64,10 @@ export function tupleDomain(schema: SchemaIR, tuples: readonly Tuple[]): LawDoma
   const addId = (type: string, id: string) => {
     if (!schema.definitions[type] || id === '*') return;
     let set = ids.get(type);
-    if (!set) ids.set(type, (set = new Set()));
+    if (!set) {
+      set = new Set();
+      ids.set(type, set);
+    }
     set.add(id);
   };
   for (const t of tuples) {
