@@ -171,6 +171,7 @@ export async function parseJsonBody<S extends z.ZodType>(
     } catch {
       throw new AppError('invalid_request', 'request body is not valid JSON');
     }
+    assertJsonDepth(json, MAX_JSON_DEPTH);
   }
   const parsed = schema.safeParse(camelizeKeys(json));
   if (!parsed.success) {
@@ -186,6 +187,27 @@ export async function parseJsonBody<S extends z.ZodType>(
     );
   }
   return parsed.data;
+}
+
+/** No request shape nests anywhere near this deep; deeper bodies would overflow the recursive walks. */
+const MAX_JSON_DEPTH = 64;
+
+/**
+ * Throws `invalid_request` when arrays/objects nest deeper than `max`. Iterative on purpose: a body
+ * of `[[[[...` within the size limit would otherwise overflow the stack of the recursive
+ * `camelizeKeys` and zod, and answer 500 instead of 400.
+ */
+function assertJsonDepth(value: unknown, max: number): void {
+  const stack: [unknown, number][] = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop() as [unknown, number];
+    if (v === null || typeof v !== 'object') continue;
+    if (depth > max)
+      throw new AppError('invalid_request', `request body nests deeper than ${max} levels`, {
+        details: { maxDepth: max },
+      });
+    for (const child of Object.values(v)) stack.push([child, depth + 1]);
+  }
 }
 
 /** Fields holding free-form JSON objects (google.protobuf.Struct): their keys are data, kept as is. */
