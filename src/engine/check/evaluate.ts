@@ -69,7 +69,6 @@ async function evaluateRelation(
   dispatch: Dispatch,
 ): Promise<Outcome> {
   const { resource, name } = req;
-  const s = run.subject;
   const meta = new Meta();
   let acc: Tri = FALSE;
 
