@@ -103,6 +103,46 @@ describe('lookupResources', () => {
     expect(resumed.results).toHaveLength(32);
   });
 
+  it('cut by a deadline between windows, returns a sorted prefix whose cursor resumes exactly', async () => {
+    // Caveated grants are candidates, each confirmed by check. The request is aborted during the
+    // first window of checks (which completes), so the cut falls between windows.
+    const caveated = compileSchema(`definition user {}
+caveat flag(on bool) {
+  on
+}
+definition document {
+  relation viewer: user:* with flag
+  permission view = viewer
+}`);
+    const grants = Array.from({ length: 600 }, (_, i) =>
+      parseTuple(`document:p${String(i).padStart(4, '0')}#viewer@user:*[flag]`),
+    );
+    const base = { reader: arrayReader(grants), schema: caveated };
+    const inner = createEngine({ cache: false });
+    const abort = new AbortController();
+    let calls = 0;
+    const aborting: LookupEngine = {
+      check(_c, r) {
+        if (++calls === 100) abort.abort();
+        return inner.check(base, r);
+      },
+    };
+    const req = {
+      resourceType: 'document',
+      permission: 'view',
+      subject: ann,
+      context: { on: true },
+    };
+    const full = await lookupResources(inner, base, req);
+    expect(full.results).toHaveLength(600);
+    const first = await lookupResources(aborting, { ...base, signal: abort.signal }, req);
+    expect(first.truncated).toEqual({ reason: 'deadline' });
+    expect(first.results.length).toBeGreaterThan(0);
+    expect(first.results.length).toBeLessThan(600);
+    const rest = await lookupResources(inner, base, { ...req, cursor: first.cursor as string });
+    expect([...first.results, ...rest.results]).toEqual(full.results);
+  });
+
   it('treats an aborted signal like a deadline', async () => {
     const signal = AbortSignal.abort();
     const res = await lookupResources(createEngine(), { ...ctx, signal }, viewReq);
