@@ -76,7 +76,7 @@ export async function runBench(argv: readonly string[]): Promise<number> {
   process.stdout.write(opts.json ? `${JSON.stringify(report)}\n` : `\n${textTable(results)}\n`);
   for (const c of report.comparisons)
     process.stderr.write(
-      `vs spicedb: ${c.phase} ${c.consistency ?? ''} c=${c.concurrency}: p50 ${c.p50Ratio.toFixed(1)}× lower, throughput ${c.throughputRatio.toFixed(1)}×\n`,
+      `vs spicedb: ${c.phase} ${c.consistency ?? ''} c=${c.concurrency}:${Number.isFinite(c.p50Ratio) ? ` p50 ${c.p50Ratio.toFixed(1)}× lower,` : ''} throughput ${c.throughputRatio.toFixed(1)}×\n`,
     );
   process.stderr.write(`\nwrote ${paths.md}, ${paths.json}, ${paths.svg}\n`);
   if (outcome.verifier.count > 0 || errors > 0) {
