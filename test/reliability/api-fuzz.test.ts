@@ -8,59 +8,10 @@ import { fc, test } from '@fast-check/vitest';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ERROR_CODES } from '../../src/errors.ts';
 import { createHarness, KEYS, rel, SCHEMA, touch } from '../api/harness.ts';
+import { ROUTES, VALID } from './routes.ts';
 
 const h = createHarness({ CLOVE_BODY_LIMIT_BYTES: String(64 * 1024) });
 const CODES = new Set<string>(ERROR_CODES);
-
-/** One valid body per route: the starting point of type-confusing mutations. */
-const VALID: Record<string, unknown> = {
-  '/v1/schema/write': { schema: SCHEMA, dryRun: true },
-  '/v1/schema/read': {},
-  '/v1/relationships/write': touch('document:d1#viewer@user:ann'),
-  '/v1/relationships/delete': {
-    relationshipFilter: { resourceType: 'document', optionalResourceId: 'nope' },
-  },
-  '/v1/relationships/read': { relationshipFilter: { resourceType: 'document' } },
-  '/v1/relationships/importbulk': { relationships: [rel('document:imp#viewer@user:ann')] },
-  '/v1/relationships/exportbulk': { optionalLimit: 10 },
-  '/v1/permissions/check': {
-    resource: { objectType: 'document', objectId: 'd1' },
-    permission: 'view',
-    subject: { object: { objectType: 'user', objectId: 'ann' } },
-    context: { a: 1 },
-  },
-  '/v1/permissions/checkbulk': {
-    items: [
-      {
-        resource: { objectType: 'document', objectId: 'd1' },
-        permission: 'view',
-        subject: { object: { objectType: 'user', objectId: 'ann' } },
-      },
-    ],
-  },
-  '/v1/permissions/expand': {
-    resource: { objectType: 'document', objectId: 'd1' },
-    permission: 'view',
-  },
-  '/v1/permissions/resources': {
-    resourceObjectType: 'document',
-    permission: 'view',
-    subject: { object: { objectType: 'user', objectId: 'ann' } },
-  },
-  '/v1/permissions/subjects': {
-    resource: { objectType: 'document', objectId: 'd1' },
-    permission: 'view',
-    subjectObjectType: 'user',
-  },
-  '/clove/v1/permissions/of': {
-    resource: { objectType: 'document', objectId: 'd1' },
-    subject: { object: { objectType: 'user', objectId: 'ann' } },
-  },
-  '/clove/v1/relationships/export': { format: 'text' },
-  '/clove/v1/relationships/import': 'document:imp2#viewer@user:ann',
-  '/v1/watch': {},
-};
-const ROUTES = Object.keys(VALID);
 
 beforeAll(async () => {
   expect((await h.post('/v1/schema/write', { schema: SCHEMA })).status).toBe(200);
