@@ -27,6 +27,12 @@ const SCHEMA: SchemaIR = {
     lists: caveat('lists', { xs: 'list<int>', m: 'map<string>' }, "xs.all(x, x > 0) && m.k == 'v'"),
     net: caveat('net', { ip: 'ipaddress' }, "ip.in_cidr('10.0.0.0/8')"),
     bad: caveat('bad', { n: 'int' }, 'n / 0 == 1'),
+    mixed: caveat(
+      'mixed',
+      { label: 'string', flag: 'bool', level: 'int' },
+      "label != 'z' && flag || level == 1",
+    ),
+    pick: caveat('pick', { c: 'bool', x: 'int', y: 'int' }, 'c ? x == 1 : !(y == 2)'),
   },
 };
 
@@ -73,6 +79,23 @@ describe('evaluateCaveat', () => {
       err = e;
     }
     expect(isAppError(err, code as never)).toBe(true);
+  });
+});
+
+describe('missing parameters of a conditional result (the residual, as SpiceDB reports it)', () => {
+  it.each([
+    // `label != 'z' && false` is false whatever label is: only level can still decide.
+    ['mixed', { flag: false }, ['level']],
+    ['mixed', { flag: true }, ['label', 'level']],
+    ['mixed', {}, ['flag', 'label', 'level']],
+    ['two', {}, ['a', 'b']],
+    // A decided condition selects one branch; an unknown one keeps both.
+    ['pick', { c: true }, ['x']],
+    ['pick', { c: false }, ['y']],
+    ['pick', { x: 1 }, ['c', 'y']],
+  ] as const)('%s with %j needs %j', (name, stored, missing) => {
+    const out = evaluateCaveat(SCHEMA, name, stored, undefined);
+    expect(out).toEqual({ result: 'conditional', missingParams: missing });
   });
 });
 

@@ -19,6 +19,7 @@ import { EngineError } from '../../errors.ts';
 import type { SchemaIR } from '../../schema/ir.ts';
 import { IP_TARGET, toCel } from './convert.ts';
 import { ipInCidr } from './ip.ts';
+import { collectIdents, residualParams } from './residual.ts';
 
 /** The outcome of one caveat: decided, or conditional on the listed (sorted) missing parameters. */
 export interface CaveatOutcome {
@@ -28,6 +29,8 @@ export interface CaveatOutcome {
 
 interface CompiledCaveat {
   readonly run: (bindings: Record<string, CelInput>) => unknown;
+  /** The parsed AST, walked to find the residual parameters of a conditional result. */
+  readonly ast: Parameters<typeof residualParams>[1];
   /** Declared parameters the expression actually mentions, in declaration order. */
   readonly referenced: readonly string[];
   readonly params: Readonly<Record<string, string>>;
@@ -45,18 +48,6 @@ const ENV = celEnv({
 // caveat thousands of times. Keys carry the schema hash, so a new schema never sees stale programs.
 const COMPILED = new LRUCache<string, CompiledCaveat>({ max: 2_000 });
 
-function collectIdents(node: unknown, out: Set<string>): void {
-  if (node === null || typeof node !== 'object') return;
-  if (Array.isArray(node)) {
-    for (const n of node) collectIdents(n, out);
-    return;
-  }
-  const rec = node as Record<string, unknown>;
-  const kind = rec.exprKind as { case?: string; value?: { name?: string } } | undefined;
-  if (kind?.case === 'identExpr' && typeof kind.value?.name === 'string') out.add(kind.value.name);
-  for (const [k, v] of Object.entries(rec)) if (k !== 'sourceInfo') collectIdents(v, out);
-}
-
 function compile(schema: SchemaIR, name: string): CompiledCaveat {
   const key = `${schema.hash}\u0000${name}`;
   const hit = COMPILED.get(key);
@@ -73,6 +64,7 @@ function compile(schema: SchemaIR, name: string): CompiledCaveat {
   collectIdents(parsed.expr, idents);
   const compiled: CompiledCaveat = {
     run: plan(ENV, parsed) as (b: Record<string, CelInput>) => unknown,
+    ast: parsed.expr as unknown as Parameters<typeof residualParams>[1],
     referenced: Object.keys(ir.params).filter((p) => idents.has(p)),
     params: ir.params,
   };
@@ -82,7 +74,7 @@ function compile(schema: SchemaIR, name: string): CompiledCaveat {
 
 /**
  * Evaluates caveat `caveatName` of `schema` over `requestContext` overlaid by `storedContext`.
- * Returns true/false, or conditional with the referenced parameters that neither context supplied.
+ * Returns true/false, or conditional with the missing parameters its residual expression still needs.
  * Throws `unknown_caveat`, `invalid_caveat_context` (a value of the wrong type) or
  * `caveat_evaluation_error` (a CEL runtime error not caused by missing context, or a non-bool).
  */
@@ -109,8 +101,12 @@ export function evaluateCaveat(
   const out = c.run(bindings);
   if (out === true) return { result: 'true', missingParams: [] };
   if (out === false) return { result: 'false', missingParams: [] };
-  if (isCelError(out) && missing.length > 0)
-    return { result: 'conditional', missingParams: missing.sort() };
+  if (isCelError(out) && missing.length > 0) {
+    // One missing parameter is necessarily the one needed; with several, report only those the
+    // residual expression still mentions, as SpiceDB does.
+    const needed = missing.length === 1 ? missing : residualParams(ENV, c.ast, missing, bindings);
+    return { result: 'conditional', missingParams: needed };
+  }
   const why = isCelError(out) ? out.message : `a ${typeof out} instead of a bool`;
   throw new EngineError('caveat_evaluation_error', `caveat "${caveatName}" failed: ${why}`, {
     details: { caveat: caveatName },
