@@ -17,7 +17,7 @@ import {
   type Logger,
   openDecisionLog,
 } from './service/index.ts';
-import { openStore } from './store/index.ts';
+import { openStore, scheduleGc } from './store/index.ts';
 
 export interface RunningServer {
   /** Base URL, e.g. `http://127.0.0.1:8080`. */
@@ -47,6 +47,17 @@ export async function startServer(
       })
     : undefined;
   const store = await openStore(config.store, config.autoMigrate ? { autoMigrate: true } : {});
+  // Deleted rows older than the retention window and expired tuples are collected in the
+  // background (every 10 minutes), so storage stays proportional to live data.
+  const gc = scheduleGc(store, {
+    onResult: (r) => {
+      if (r.tuplesRemoved > 0 || r.revisionsRemoved > 0) logger.info('garbage collected', r);
+    },
+    onError: (err) =>
+      logger.error('garbage collection failed', {
+        error: err instanceof Error ? err.message : String(err),
+      }),
+  });
   const engine = createEngine({
     maxDepth: config.maxDepth,
     cache: config.cacheSize > 0 ? { maxEntries: config.cacheSize } : false,
@@ -97,6 +108,7 @@ export async function startServer(
       await closed;
       clearInterval(sweep);
       clearTimeout(timer);
+      await gc.stop();
       await clove.close();
       logger.info('stopped');
     })();
