@@ -15,9 +15,9 @@ import {
 } from './sql-helpers.ts';
 
 /**
- * Inserts one import batch with CREATE semantics. Fast path: one INSERT ... ON CONFLICT DO NOTHING;
- * only when it inserted fewer rows than given do we look at why (existing live tuple → error,
- * expired one → replace, repeated within the import → error).
+ * Inserts one import batch with CREATE semantics (the PGlite path; Postgres streams with COPY, see
+ * `sql-copy.ts`). Fast path: one INSERT ... ON CONFLICT DO NOTHING; only when it inserted fewer rows
+ * than given do we look at why (`resolveShortfall`).
  */
 export async function importBatch(
   tx: SqlTx,
@@ -25,18 +25,33 @@ export async function importBatch(
   rev: Revision,
   now: number,
 ): Promise<void> {
+  const [ins] = await rowsOf<{ n: string | number }>(
+    tx,
+    sql`WITH ins AS (${insertTuplesSql(batch, rev, true)} RETURNING 1) SELECT count(*) AS n FROM ins`,
+  );
+  const inserted = Number(ins?.n ?? 0);
+  if (inserted < batch.length) await resolveShortfall(tx, batch, rev, now, inserted);
+}
+
+/**
+ * Explains why an `ON CONFLICT DO NOTHING` insert of `batch` at `rev` inserted only `inserted` rows:
+ * a tuple repeated within the batch → `duplicate_tuple_in_batch`; an existing live tuple →
+ * `tuple_already_exists`; an expired one → replaced (deleted at `rev` and inserted again); a tuple
+ * inserted by an earlier batch of the same import → `duplicate_tuple_in_batch`.
+ */
+export async function resolveShortfall(
+  tx: SqlTx,
+  batch: readonly Tuple[],
+  rev: Revision,
+  now: number,
+  inserted: number,
+): Promise<void> {
   const seen = new Set<string>();
   for (const t of batch) {
     const key = tupleKey(t);
     if (seen.has(key)) throw duplicateInBatch(t);
     seen.add(key);
   }
-  const [ins] = await rowsOf<{ n: string | number }>(
-    tx,
-    sql`WITH ins AS (${insertTuplesSql(batch, rev, true)} RETURNING 1) SELECT count(*) AS n FROM ins`,
-  );
-  let inserted = Number(ins?.n ?? 0);
-  if (inserted === batch.length) return;
   const live = await rowsOf<TupleRow & { createdRev: string | number }>(
     tx,
     sql`SELECT t.resource_type AS "resourceType", t.resource_id AS "resourceId", t.relation,
@@ -57,9 +72,8 @@ export async function importBatch(
     const keys = new Set(expired.map(tupleKey));
     const again = batch.filter((t) => keys.has(tupleKey(t)));
     await tx.execute(insertTuplesSql(again, rev, false));
-    inserted += again.length;
   }
-  if (inserted < batch.length) throw duplicateInImport();
+  if (inserted + expired.length < batch.length) throw duplicateInImport();
 }
 
 /** The identity columns of a batch as six `text[]` parameters, in the forward index's order. */

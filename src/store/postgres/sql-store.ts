@@ -50,6 +50,7 @@ import type {
   WatchEvent,
   WriteOp,
 } from '../types.ts';
+import { copyImport } from './sql-copy.ts';
 import { rowsOf, type SqlDriver, type SqlExec, type SqlTx, toStoreError } from './driver.ts';
 import {
   insertTuplesSql,
@@ -238,6 +239,13 @@ class SqlStore implements TupleStore {
     const batchSize = opts.batchSize ?? 5_000;
     return this.guard(async () => {
       const result = await this.inWriteTx(opts.metadata, async (tx, rev, now) => {
+        if (this.kind === 'postgres') {
+          // Postgres: COPY through a staging table (sql-copy.ts), several times faster than INSERTs.
+          const imported = await copyImport(tx, source, rev, now, batchSize, (k) =>
+            opts.onProgress?.(k),
+          );
+          return { revision: rev, imported };
+        }
         let imported = 0;
         let batch: Tuple[] = [];
         const flush = async () => {
