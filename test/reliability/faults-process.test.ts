@@ -152,7 +152,7 @@ describe('watch across a server restart', () => {
         ],
       });
       expect(o.kind === 'http' && o.status).toBe(200);
-      return (o as { body: { writtenAt: { token: string } } }).body.writtenAt.token;
+      return (o as unknown as { body: { writtenAt: { token: string } } }).body.writtenAt.token;
     };
     const start0 = await write('w0');
     const first = watchUntil(s.url, start0, (ids) => ids.includes('w3'));
