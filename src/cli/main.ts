@@ -36,6 +36,10 @@ export const COMMANDS: Record<string, CommandEntry> = {
     summary: "lookup resources, subjects or a subject's permissions",
     load: () => import('./commands/lookup.ts'),
   },
+  bench: {
+    summary: 'run a benchmark workload (optionally side by side with SpiceDB)',
+    load: () => import('./commands/bench.ts'),
+  },
   expand: {
     summary: 'print the subject tree of a permission',
     load: () => import('./commands/expand.ts'),
