@@ -13,8 +13,8 @@ export const RELATION_NAME = /^[a-z][a-z0-9_]{1,62}[a-z0-9]$/;
 /** Object ids: up to 1024 characters of `[a-zA-Z0-9/_|\-=+]`. */
 export const OBJECT_ID = /^[a-zA-Z0-9/_|\-=+]{1,1024}$/;
 
-const TYPE = String.raw`(?:[a-z][a-z0-9_]{1,61}[a-z0-9]/)*[a-z][a-z0-9_]{1,62}[a-z0-9]`;
-const REL = String.raw`[a-z][a-z0-9_]{1,62}[a-z0-9]`;
+const TYPE = '(?:[a-z][a-z0-9_]{1,61}[a-z0-9]/)*[a-z][a-z0-9_]{1,62}[a-z0-9]';
+const REL = '[a-z][a-z0-9_]{1,62}[a-z0-9]';
 const ID = String.raw`[a-zA-Z0-9/_|\-=+]{1,1024}`;
 const TUPLE_RE = new RegExp(
   String.raw`^(?<rt>${TYPE}):(?<ri>${ID})#(?<rel>${REL})@(?<st>${TYPE}):(?<si>${ID}|\*)` +
@@ -23,7 +23,7 @@ const TUPLE_RE = new RegExp(
     String.raw`(?:\[expiration:(?<exp>[0-9T:.+\-Z]+)\])?$`,
   's',
 );
-const OBJECT_RE = new RegExp(String.raw`^(?<t>${TYPE}):(?<i>${ID})$`);
+const OBJECT_RE = new RegExp(`^(?<t>${TYPE}):(?<i>${ID})$`);
 const SUBJECT_RE = new RegExp(String.raw`^(?<t>${TYPE}):(?<i>${ID}|\*)(?:#(?<r>${REL}|\.\.\.))?$`);
 const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})$/;
 
