@@ -8,8 +8,10 @@ import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
 import type { Writable } from 'node:stream';
 import { sql } from 'drizzle-orm';
+import { StoreError } from '../../errors.ts';
 import type { Revision, Tuple } from '../../model/index.ts';
 import { rowsOf, type SqlTx } from './driver.ts';
+import { rowToTuple, type TupleRow } from './sql-helpers.ts';
 import { resolveShortfall } from './sql-import.ts';
 
 /** The postgres.js transaction handle under a drizzle transaction (for COPY, which drizzle lacks). */
@@ -19,22 +21,30 @@ type CopyClient = (
 ) => { writable(): Promise<Writable> };
 
 /**
- * Rows per staging segment. Why not one segment for the whole import: the staging table (and the
- * tuples kept in memory to diagnose a conflict) would grow with the import; 50k rows keeps both small
- * while the per-segment statements cost well under 1% of the segment's time.
+ * Rows per staging segment. Each segment moves into `clove_tuples` sorted in the forward index's
+ * order: at 1M rows that made the move about 1.5x faster than insertion in arrival order, because
+ * the btree inserts then walk the indexes instead of hitting random pages. Why not one segment for
+ * the whole import: the staging table (and the rows read back to diagnose a conflict) would grow
+ * with the import; 200k rows keeps both bounded while the per-segment statements cost well under
+ * 1% of the segment's time.
  */
-export const COPY_SEGMENT_ROWS = 50_000;
+export const COPY_SEGMENT_ROWS = 200_000;
 
 /** Rows encoded per `write` call, so backpressure is checked without one write per row. */
 const ROWS_PER_CHUNK = 500;
 
 /**
  * Escapes one value for COPY text format: backslash, tab, newline and carriage return are the only
- * characters with meaning there. `null`/`undefined` become `\N`.
+ * characters with meaning there. `null`/`undefined` become `\N`; a NUL character is refused
+ * (`invalid_tuple`).
  */
 export function copyText(v: string | number | null | undefined): string {
   if (v === null || v === undefined) return '\\N';
   const s = String(v);
+  // Why check NUL here: Postgres text cannot hold it, and a COPY that fails after its last chunk
+  // is sent leaves postgres.js waiting forever; refuse before sending (the INSERT path errors too).
+  if (s.includes('\0'))
+    throw new StoreError('invalid_tuple', 'a tuple field contains a NUL character');
   return /[\\\t\n\r]/.test(s)
     ? s.replace(/[\\\t\n\r]/g, (c) =>
         c === '\\' ? '\\\\' : c === '\t' ? '\\t' : c === '\n' ? '\\n' : '\\r',
@@ -66,8 +76,10 @@ export async function copyImport(
   await tx.execute(sql`CREATE TEMP TABLE clove_import_stage (
       rt text, rid text, rel text, st text, sid text, sr text, cav text, ctx text, exp bigint
     ) ON COMMIT DROP`);
+  // Why: the per-segment sort would otherwise spill to disk at the default 4 MB.
+  await tx.execute(sql`SET LOCAL work_mem = '128MB'`);
   let sent = 0;
-  let segment: Tuple[] = [];
+  let segment = 0;
   let stream: Writable | undefined;
   let chunk = '';
   let inChunk = 0;
@@ -87,7 +99,7 @@ export async function copyImport(
     s.end();
     await finished(s);
     await moveSegment(tx, segment, rev, now);
-    segment = [];
+    segment = 0;
   };
 
   try {
@@ -95,13 +107,13 @@ export async function copyImport(
       if (!stream)
         stream =
           await client`COPY clove_import_stage (rt, rid, rel, st, sid, sr, cav, ctx, exp) FROM STDIN`.writable();
-      segment.push(t);
+      segment++;
       chunk += copyRow(t);
       inChunk++;
       sent++;
       if (inChunk >= ROWS_PER_CHUNK) await flushChunk();
       if (sent % batchSize === 0) onBatch(sent);
-      if (segment.length >= COPY_SEGMENT_ROWS) await endSegment();
+      if (segment >= COPY_SEGMENT_ROWS) await endSegment();
     }
     await endSegment();
   } catch (err) {
@@ -117,18 +129,31 @@ export async function copyImport(
   return sent;
 }
 
-/** Moves the staged segment into `clove_tuples`; a shortfall is diagnosed exactly as `importBatch` does. */
-async function moveSegment(tx: SqlTx, segment: Tuple[], rev: Revision, now: number) {
+/**
+ * Moves the staged segment (`staged` rows) into `clove_tuples`. A shortfall (a conflict) is rare:
+ * only then are the staged rows read back and diagnosed exactly as `importBatch` does.
+ */
+async function moveSegment(tx: SqlTx, staged: number, rev: Revision, now: number) {
   const [ins] = await rowsOf<{ n: string | number }>(
     tx,
     sql`WITH ins AS (
         INSERT INTO clove_tuples (resource_type, resource_id, relation, subject_type, subject_id, subject_relation, caveat_name, caveat_context, expires_at, created_rev)
         SELECT rt, rid, rel, st, sid, sr, cav, ctx, exp, ${rev}::bigint FROM clove_import_stage
+        ORDER BY rt COLLATE "C", rel COLLATE "C", rid COLLATE "C", st COLLATE "C", sid COLLATE "C", sr COLLATE "C"
         ON CONFLICT (resource_type, relation, resource_id, subject_type, subject_id, subject_relation) WHERE deleted_rev IS NULL DO NOTHING
         RETURNING 1)
       SELECT count(*) AS n FROM ins`,
   );
-  await tx.execute(sql`TRUNCATE clove_import_stage`);
   const inserted = Number(ins?.n ?? 0);
-  if (inserted < segment.length) await resolveShortfall(tx, segment, rev, now, inserted);
+  if (inserted < staged) {
+    const rows = await rowsOf<TupleRow>(
+      tx,
+      sql`SELECT rt AS "resourceType", rid AS "resourceId", rel AS "relation", st AS "subjectType",
+            sid AS "subjectId", sr AS "subjectRelation", cav AS "caveatName", ctx AS "caveatContext",
+            exp AS "expiresAt"
+          FROM clove_import_stage`,
+    );
+    await resolveShortfall(tx, rows.map(rowToTuple), rev, now, inserted);
+  }
+  await tx.execute(sql`TRUNCATE clove_import_stage`);
 }
