@@ -5,9 +5,10 @@
  * back byte for byte, a refused one gets a 400 with a typed code, and the tables are intact after.
  * Wildcards in `LIKE`-style positions (`%`, `_`) never widen a match.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { fc, test } from '@fast-check/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OBJECT_ID } from '../../src/model/index.ts';
@@ -170,5 +171,21 @@ describe.each(['pglite', 'postgres'])('%s store', (name) => {
     const all = await readIds(h);
     for (const id of EDGE_VALID) expect(all).toContain(id);
     for (const id of HOSTILE) expect(all).not.toContain(id);
+  });
+});
+
+describe('SQL is always parameterised', () => {
+  it('no source file builds SQL from strings (sql.raw, .unsafe, sql.identifier)', () => {
+    const root = fileURLToPath(new URL('../../src', import.meta.url));
+    const files = readdirSync(root, { recursive: true, encoding: 'utf8' }).filter(
+      (f) => f.endsWith('.ts') && !f.endsWith('.test.ts'),
+    );
+    expect(files.length).toBeGreaterThan(10);
+    const offenders = files.filter((f) =>
+      /\bsql\.raw\(|\.unsafe\(|sql\.identifier\(/.test(readFileSync(join(root, f), 'utf8')),
+    );
+    // Identifiers and values reach Postgres and PGlite only as bound parameters of drizzle's
+    // `sql` template; a string-built statement would need review here.
+    expect(offenders).toEqual([]);
   });
 });
