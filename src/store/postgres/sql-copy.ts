@@ -79,50 +79,60 @@ export async function copyImport(
   // Why: the per-segment sort would otherwise spill to disk at the default 4 MB.
   await tx.execute(sql`SET LOCAL work_mem = '128MB'`);
   let sent = 0;
-  let segment = 0;
-  let stream: Writable | undefined;
+  let staged = 0; // rows encoded for the next segment
+  let chunks: string[] = [];
   let chunk = '';
   let inChunk = 0;
+  // Why a pipeline: the database's work (the sorted INSERT of a segment) and ours (pulling and
+  // encoding the next segment) then run at the same time, on different cores.
+  let moving: Promise<void> | undefined;
 
-  const flushChunk = async () => {
-    if (inChunk === 0 || !stream) return;
-    const ok = stream.write(chunk);
+  const ship = async () => {
+    if (inChunk > 0) chunks.push(chunk);
     chunk = '';
     inChunk = 0;
-    if (!ok) await once(stream, 'drain');
-  };
-  const endSegment = async () => {
-    if (!stream) return;
-    await flushChunk();
-    const s = stream;
-    stream = undefined;
-    s.end();
-    await finished(s);
-    await moveSegment(tx, segment, rev, now);
-    segment = 0;
+    if (staged === 0) return;
+    // The previous segment's INSERT must be done before the staging table is refilled.
+    if (moving) await moving;
+    const rows = staged;
+    const out = chunks;
+    staged = 0;
+    chunks = [];
+    const stream =
+      await client`COPY clove_import_stage (rt, rid, rel, st, sid, sr, cav, ctx, exp) FROM STDIN`.writable();
+    try {
+      for (const c of out) if (!stream.write(c)) await once(stream, 'drain');
+      stream.end();
+      await finished(stream);
+    } catch (err) {
+      // A server error mid-COPY: abort it (CopyFail) so the connection returns to the transaction,
+      // which the caller then rolls back.
+      stream.destroy(err instanceof Error ? err : new Error(String(err)));
+      await finished(stream).catch(() => {});
+      throw err;
+    }
+    moving = moveSegment(tx, rows, rev, now);
+    moving.catch(() => {}); // awaited later; this only keeps it from counting as unhandled
   };
 
   try {
     for await (const t of source) {
-      if (!stream)
-        stream =
-          await client`COPY clove_import_stage (rt, rid, rel, st, sid, sr, cav, ctx, exp) FROM STDIN`.writable();
-      segment++;
       chunk += copyRow(t);
-      inChunk++;
+      if (++inChunk >= ROWS_PER_CHUNK) {
+        chunks.push(chunk);
+        chunk = '';
+        inChunk = 0;
+      }
+      staged++;
       sent++;
-      if (inChunk >= ROWS_PER_CHUNK) await flushChunk();
       if (sent % batchSize === 0) onBatch(sent);
-      if (segment >= COPY_SEGMENT_ROWS) await endSegment();
+      if (staged >= COPY_SEGMENT_ROWS) await ship();
     }
-    await endSegment();
+    await ship();
+    if (moving) await moving;
   } catch (err) {
-    // A failed source (or server error) mid-COPY: abort the COPY (CopyFail) and let the connection
-    // return to the transaction, which the caller then rolls back.
-    if (stream) {
-      stream.destroy(err instanceof Error ? err : new Error(String(err)));
-      await finished(stream).catch(() => {});
-    }
+    // Let a running segment INSERT settle before the caller rolls the transaction back.
+    if (moving) await moving.catch(() => {});
     throw err;
   }
   if (sent === 0 || sent % batchSize !== 0) onBatch(sent);
