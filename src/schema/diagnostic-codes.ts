@@ -14,6 +14,10 @@ export const SCHEMA_DIAGNOSTIC_CODES = {
   invalid_character: { stage: 'syntax', summary: 'a character that is not part of the language' },
   unterminated_comment: { stage: 'syntax', summary: 'a `/*` comment without `*/`' },
   unterminated_caveat_body: { stage: 'syntax', summary: 'a caveat body without its closing `}`' },
+  expression_too_complex: {
+    stage: 'syntax',
+    summary: 'a permission expression with over 1000 operators or 100 nested parentheses',
+  },
   // names and duplicates
   invalid_name: { stage: 'semantic', summary: 'a name that breaks SpiceDB identifier rules' },
   duplicate_definition: { stage: 'semantic', summary: 'a definition name declared twice' },

@@ -7,16 +7,25 @@ import type { Expr } from '../ast.ts';
 import type { TokenKind } from '../lexer.ts';
 import { describe, join, RESERVED, TokenStream } from './token-stream.ts';
 
+/** Most binary operators and arrows in one permission expression (`expression_too_complex`). */
+export const MAX_EXPRESSION_OPERATORS = 1000;
+/** Deepest nesting of parentheses in one permission expression (`expression_too_complex`). */
+export const MAX_PAREN_DEPTH = 100;
+
 /** Adds the expression productions to the token cursor. */
 export class ExpressionParser extends TokenStream {
   /** Depth of open parentheses in an expression: newlines inside parentheses are insignificant. */
   protected parenDepth = 0;
+  /** Binary operators and arrows read so far in the current permission expression. */
+  protected operatorCount = 0;
 
   // exclusion := intersection ('-' intersection)*
 
   protected parseExclusion(): Expr {
+    if (this.parenDepth === 0) this.operatorCount = 0; // a new permission expression
     let left = this.parseIntersection();
     while (this.peekOperator('-')) {
+      this.countOperator();
       this.advance();
       this.skipNewlines();
       const right = this.parseIntersection();
@@ -30,6 +39,7 @@ export class ExpressionParser extends TokenStream {
   protected parseIntersection(): Expr {
     let left = this.parseUnion();
     while (this.peekOperator('&')) {
+      this.countOperator();
       this.advance();
       this.skipNewlines();
       const right = this.parseUnion();
@@ -43,12 +53,27 @@ export class ExpressionParser extends TokenStream {
   protected parseUnion(): Expr {
     let left = this.parseArrow();
     while (this.peekOperator('+')) {
+      this.countOperator();
       this.advance();
       this.skipNewlines();
       const right = this.parseArrow();
       left = { kind: 'union', left, right, span: join(left.span, right.span) };
     }
     return left;
+  }
+
+  /**
+   * Bounds the expression tree: every operator adds a level to the (left-associative) tree that the
+   * checker, compiler and printer walk recursively, so ~10,000 of them overflowed the stack and the
+   * schema write answered 500. Far beyond any real schema, refused as a syntax error.
+   */
+  protected countOperator(): void {
+    if (++this.operatorCount > MAX_EXPRESSION_OPERATORS)
+      this.fail(
+        `a permission expression may have at most ${MAX_EXPRESSION_OPERATORS} operators`,
+        this.tok.span,
+        'expression_too_complex',
+      );
   }
 
   /** Operators continue an expression on the same line, or anywhere inside parentheses. */
@@ -66,10 +91,12 @@ export class ExpressionParser extends TokenStream {
     if (parenthesised || left.kind !== 'ref') return left;
     for (;;) {
       if (this.peekOperator('->')) {
+        this.countOperator();
         this.advance();
         const target = this.parseIdent('a relation or permission name after `->`');
         left = { kind: 'arrow', mode: 'arrow', left, target, span: join(left.span, target.span) };
       } else if (this.peekOperator('.')) {
+        this.countOperator();
         this.advance();
         const fn = this.expect('ident', '`any` or `all` after `.`');
         if (fn.text !== 'any' && fn.text !== 'all')
@@ -98,6 +125,13 @@ export class ExpressionParser extends TokenStream {
       return { kind: 'ref', name: t.text, span: t.span };
     }
     if (t.kind === '(') {
+      // Each level costs several parser frames: bound it before the stack does.
+      if (this.parenDepth >= MAX_PAREN_DEPTH)
+        this.fail(
+          `parentheses may nest at most ${MAX_PAREN_DEPTH} deep`,
+          t.span,
+          'expression_too_complex',
+        );
       this.advance();
       this.parenDepth++;
       try {
