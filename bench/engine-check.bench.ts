@@ -5,6 +5,7 @@
  * Every answer is compared with the generator's reference, so the bench also checks correctness.
  *
  *   npx tsx bench/engine-check.bench.ts --size 200000 [--store memory|pglite|postgres] [--checks 10000] [--seed 1]
+ *     [--operands auto|concurrent|sequential] [--prefetch]
  *
  * `--store postgres` uses $CLOVE_BENCH_PG_URL, or starts a throwaway server (test/support/postgres.ts).
  */
@@ -27,8 +28,16 @@ const { values: args } = parseArgs({
     checks: { type: 'string', default: '10000' },
     seed: { type: 'string', default: '1' },
     'warm-rounds': { type: 'string', default: '5' },
+    operands: { type: 'string', default: 'auto' },
+    prefetch: { type: 'boolean', default: false },
   },
 });
+
+/** Engine options under test (`--operands auto|concurrent|sequential`, `--prefetch`). */
+const ENGINE_OPTS = {
+  operands: args.operands as 'auto' | 'concurrent' | 'sequential',
+  prefetch: args.prefetch === true,
+};
 
 async function openBenchStore(
   kind: string,
@@ -108,11 +117,15 @@ async function main(): Promise<void> {
     const ctx = { schema: compileSchema(workload.schemaText), reader: store.snapshot(revision) };
     let wrong = 0;
 
-    const uncached = await pass(createEngine({ cache: false }), ctx, workload.checks);
+    const uncached = await pass(
+      createEngine({ ...ENGINE_OPTS, cache: false }),
+      ctx,
+      workload.checks,
+    );
     report('uncached', uncached.summary, uncached.wallMs);
     wrong += uncached.wrong;
 
-    const engine = createEngine({ cache: { maxEntries: 1_000_000 } });
+    const engine = createEngine({ ...ENGINE_OPTS, cache: { maxEntries: 1_000_000 } });
     const cold = await pass(engine, ctx, workload.checks);
     report('cold cache', cold.summary, cold.wallMs);
     wrong += cold.wrong;
