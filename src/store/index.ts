@@ -12,5 +12,5 @@ export { describeUsage, DEFAULT_GC_WINDOW_MS, DEFAULT_MAX_BATCH_SIZE } from './s
 export { migrate, openStore, parseStoreSpec, type StoreSpec } from './open-store.ts';
 export { createSqlStore } from './postgres/sql-store.ts';
 export { openPgliteDriver, openPostgresDriver, type SqlDriver } from './postgres/driver.ts';
-export { matchesUsage } from './shared/match.ts';
+export { matchesFilter, matchesUsage } from './shared/match.ts';
 export { scheduleGc } from './gc-scheduler.ts';

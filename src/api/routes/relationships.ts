@@ -5,9 +5,9 @@
 import { z } from '@hono/zod-openapi';
 import { AppError } from '../../errors.ts';
 import { type Tuple, formatTuple, parseTuple } from '../../model/index.ts';
-import type { WriteOp } from '../../store/types.ts';
+import { matchesFilter, type WriteOp } from '../../store/index.ts';
 import { ndjsonResponse, readLines } from '../ndjson.ts';
-import { tupleMatches } from '../tuple-match.ts';
+
 import { type App, type AppDeps, addRoute } from '../route.ts';
 import { Consistency, Relationship, RelationshipFilter, ZedToken } from '../wire/common.ts';
 import {
@@ -165,7 +165,7 @@ export function addRelationshipRoutes(app: App, deps: AppDeps): void {
         consistency: toConsistency(body.consistency),
         signal: call.signal,
       });
-      const pages = paginate(tuples, limit, filter ? (t) => tupleMatches(t, filter) : undefined);
+      const pages = paginate(tuples, limit, filter ? (t) => matchesFilter(t, filter) : undefined);
       return ndjsonResponse(pages, (page) => ({ relationships: page.map(fromTuple) }), {
         logger: call.logger,
         onEnd: call.done,
@@ -223,7 +223,7 @@ export function addRelationshipRoutes(app: App, deps: AppDeps): void {
         consistency: toConsistency(body.consistency),
         signal: call.signal,
       });
-      const selected = filter ? filterAsync(tuples, (t) => tupleMatches(t, filter)) : tuples;
+      const selected = filter ? filterAsync(tuples, (t) => matchesFilter(t, filter)) : tuples;
       const text = body.format === 'text';
       const res = await ndjsonResponse(selected, (t) => (text ? formatTuple(t) : fromTuple(t)), {
         logger: call.logger,

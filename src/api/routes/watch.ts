@@ -4,9 +4,10 @@
  * server shuts down.
  */
 import type { Tuple } from '../../model/index.ts';
+import { matchesFilter } from '../../store/index.ts';
 import { ndjsonResponse } from '../ndjson.ts';
 import { type App, type AppDeps, addRoute } from '../route.ts';
-import { tupleMatches } from '../tuple-match.ts';
+
 import { fromTuple, toTupleFilter } from '../wire/convert.ts';
 import * as W from '../wire/relationships.ts';
 
@@ -33,7 +34,7 @@ export function addWatchRoutes(app: App, deps: AppDeps, shutdown: AbortSignal): 
       const filters = (body.optionalRelationshipFilters ?? []).map(toTupleFilter);
       const keep = (t: Tuple) =>
         (types.size === 0 || types.has(t.resource.type)) &&
-        (filters.length === 0 || filters.some((f) => tupleMatches(t, f)));
+        (filters.length === 0 || filters.some((f) => matchesFilter(t, f)));
       const messages = await clove.watch({
         ...(body.optionalStartCursor ? { afterZookie: body.optionalStartCursor.token } : {}),
         signal: AbortSignal.any([call.signal, shutdown]),
