@@ -1,7 +1,7 @@
 /**
  * `createEngine`: wires the dispatcher, the optional cross-request cache and the entry points.
  */
-import { AppError, EngineError } from '../errors.ts';
+import { AppError, EngineError, invariant } from '../errors.ts';
 import {
   assertValidCheck,
   createRun,
@@ -12,8 +12,9 @@ import {
 } from './check/check.ts';
 import { assertLive, createDispatch, createDispatchCache, peekCache } from './check/dispatcher.ts';
 import { LatencyGauge, type Outcome, ReadLoader } from './check/run.ts';
+import { createSyncRun, dispatchSync } from './check/sync.ts';
 import { expand } from './expand.ts';
-import type { BulkCheckItem, CheckRequest, Engine, EngineOptions } from './types.ts';
+import type { BulkCheckItem, CheckRequest, Engine, EngineOptions, EvalContext } from './types.ts';
 
 /** The largest `bulkCheck` batch. */
 export const MAX_BULK_CHECK = 10_000;
@@ -37,29 +38,61 @@ export function createEngine(opts: EngineOptions = {}): Engine {
   // Networked stores pay a round trip per read wave: concurrent operands batch those waves.
   const sequential = (): boolean =>
     mode === 'sequential' || (mode === 'auto' && gauge.ewmaMs < AUTO_SEQUENTIAL_BELOW_MS);
+  // Readers with `querySync` (the memory store) are walked synchronously (check/sync.ts), which
+  // is sequential operand order; `concurrent` and `prefetch` ask for the async strategy explicitly.
+  const syncAllowed = mode !== 'concurrent' && !prefetch;
   const cache =
     opts.cache === false ? undefined : createDispatchCache(opts.cache?.maxEntries ?? 100_000);
   const dispatch = createDispatch(cache);
   const inflight = cache ? new Map<string, InFlight>() : undefined;
 
+  /** An item's error as a bulk item (non-AppErrors become `internal`). */
+  const failed = (err: unknown): BulkCheckItem => ({
+    ok: false,
+    error: err instanceof AppError ? err : new AppError('internal', String(err), { cause: err }),
+  });
+
+  /** One non-explain bulk item on the synchronous path. */
+  const bulkItemSync = (
+    ctx: EvalContext,
+    req: CheckRequest,
+    memos: Map<string, Map<string, Outcome>>,
+  ): BulkCheckItem => {
+    try {
+      assertValidCheck(ctx, req);
+      const keyPrefix = keyPrefixOf(req);
+      let memo = memos.get(keyPrefix);
+      if (!memo) {
+        memo = new Map();
+        memos.set(keyPrefix, memo);
+      }
+      const run = createSyncRun(ctx, req, keyPrefix, cache, memo);
+      invariant(run, 'the synchronous bulk path needs querySync');
+      const o = dispatchSync(run, req.resource.type, req.resource.id, req.permission, maxDepth);
+      return { ok: true, result: plainResult(o) };
+    } catch (err) {
+      return failed(err);
+    }
+  };
+
   const engine: Engine = {
     async check(ctx, req) {
       assertValidCheck(ctx, req);
-      if (cache && req.explain !== true) {
+      const explain = req.explain === true;
+      const keyPrefix = keyPrefixOf(req);
+      if (cache && !explain) {
         assertLive(ctx);
         // Warm path: a cached root answers without building a run (microseconds).
         const { reader } = ctx;
         const key = `${req.resource.type}:${req.resource.id}#${req.permission}`;
-        const hit = peekCache(
-          cache,
-          ctx.schema.hash,
-          reader.revision,
-          reader.now,
-          keyPrefixOf(req),
-          key,
-        );
+        const hit = peekCache(cache, ctx.schema.hash, reader.revision, reader.now, keyPrefix, key);
         if (hit) return plainResult(hit);
       }
+      const syncRun = syncAllowed && !explain && createSyncRun(ctx, req, keyPrefix, cache);
+      if (syncRun)
+        return plainResult(
+          dispatchSync(syncRun, req.resource.type, req.resource.id, req.permission, maxDepth),
+        );
       return runCheck(
         dispatch,
         createRun(ctx, req, { prefetch, sequential: sequential(), gauge }),
@@ -82,6 +115,27 @@ export function createEngine(opts: EngineOptions = {}): Engine {
         memo: new Map<string, Outcome>(),
       };
       const out = new Array<BulkCheckItem>(reqs.length);
+      if (syncAllowed && ctx.reader.querySync) {
+        // Synchronous items in turn, one memo per subject and context shared by the whole batch.
+        const memos = new Map<string, Map<string, Outcome>>();
+        const explained: Promise<void>[] = [];
+        for (const [i, req] of reqs.entries()) {
+          if (req.explain !== true) out[i] = bulkItemSync(ctx, req, memos);
+          else
+            explained.push(
+              engine.check(ctx, req).then(
+                (result) => {
+                  out[i] = { ok: true, result };
+                },
+                (err: unknown) => {
+                  out[i] = failed(err);
+                },
+              ),
+            );
+        }
+        await Promise.all(explained);
+        return out;
+      }
       let next = 0;
       const worker = async (): Promise<void> => {
         while (next < reqs.length) {
@@ -100,13 +154,7 @@ export function createEngine(opts: EngineOptions = {}): Engine {
               ),
             };
           } catch (err) {
-            out[i] = {
-              ok: false,
-              error:
-                err instanceof AppError
-                  ? err
-                  : new AppError('internal', String(err), { cause: err }),
-            };
+            out[i] = failed(err);
           }
         }
       };

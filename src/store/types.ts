@@ -30,6 +30,11 @@ export interface SnapshotReader {
   readonly now: number;
   /** All matching live tuples, in no particular order. */
   query(q: TupleQuery): Promise<Tuple[]>;
+  /**
+   * Optional: the same answer as `query`, synchronously. Only in-process stores (memory) offer it;
+   * the engine then evaluates without a promise per node. Throws what `query` would reject with.
+   */
+  querySync?(q: TupleQuery): Tuple[];
 }
 
 /** Selects tuples for reads, deletes and preconditions; every field but `resourceType` narrows. */

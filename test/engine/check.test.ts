@@ -349,17 +349,23 @@ definition document {
 }
 `);
   const chain = Array.from({ length: 8 }, (_, i) => `group:g${i}#member@group:g${i + 1}#member`);
-  const reader = arrayReader([
+  const rows = [
     ...chain,
     'group:g8#member@user:far',
     'document:d#deep@group:g0#member',
     'document:d#direct@user:near',
-  ]);
-  it.each(['sequential', 'concurrent'] as const)(
-    'decide only when no other operand could (%s)',
-    async (operands) => {
+  ];
+  const reader = arrayReader(rows);
+  const syncReader = arrayReader(rows, { sync: true });
+  it.each([
+    ['sequential', false],
+    ['concurrent', false],
+    ['auto', true],
+  ] as const)(
+    'decide only when no other operand could (%s, querySync %s)',
+    async (operands, sync) => {
       const engine = createEngine({ maxDepth: 5, cache: false, operands });
-      const ctx = { schema, reader };
+      const ctx = { schema, reader: sync ? syncReader : reader };
       // `near` is granted by `direct` although `deep` runs out of depth looking for them.
       expect((await engine.check(ctx, req('document:d#either@user:near'))).permissionship).toBe(
         'allowed',

@@ -86,7 +86,7 @@ describe('cycles', () => {
       // `other` edges do not feed `member`: the reference follows only member edges.
       const memberOnly = { ...g, groups: g.groups.filter(([, other]) => !other) };
       const ref = reference(memberOnly);
-      const reader = arrayReader(build(g));
+      const tuples = build(g);
       const reqs = [];
       const want: string[] = [];
       for (let x = 0; x < N; x++)
@@ -97,12 +97,15 @@ describe('cycles', () => {
           reqs.push({ resource: { type: 'folder', id: `f${x}` }, permission: 'view', subject });
           want.push(ref.view[x]!.has(u) ? 'allowed' : 'denied');
         }
-      for (const engine of [
-        createEngine({ operands: 'concurrent' }),
-        createEngine({ cache: false, operands: 'concurrent' }),
-        createEngine({ cache: false, operands: 'sequential' }),
-      ]) {
-        const ctx = { schema: SCHEMA, reader };
+      // The async path (concurrent and sequential operands) and the synchronous one (`querySync`).
+      for (const [engine, sync] of [
+        [createEngine({ operands: 'concurrent' }), false],
+        [createEngine({ cache: false, operands: 'concurrent' }), false],
+        [createEngine({ cache: false, operands: 'sequential' }), false],
+        [createEngine(), true],
+        [createEngine({ cache: false }), true],
+      ] as const) {
+        const ctx = { schema: SCHEMA, reader: arrayReader(tuples, { sync }) };
         const one = [];
         for (const r of reqs) one.push((await engine.check(ctx, r)).permissionship);
         expect(one).toEqual(want);

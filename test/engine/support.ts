@@ -6,30 +6,37 @@ import { parseTuple, type Tuple } from '../../src/model/index.ts';
 import type { AllowedSubjectIR, DefinitionIR, ExprIR, SchemaIR } from '../../src/schema/ir.ts';
 import type { SnapshotReader, TupleQuery } from '../../src/store/types.ts';
 
-/** A reader over fixed tuples; honours every TupleQuery field and hides expired tuples. */
+/**
+ * A reader over fixed tuples; honours every TupleQuery field and hides expired tuples. With
+ * `sync: true` it also offers `querySync`, so the engine takes its synchronous path.
+ */
 export function arrayReader(
   tuples: readonly (Tuple | string)[],
-  opts: { revision?: number; now?: number } = {},
+  opts: { revision?: number; now?: number; sync?: boolean } = {},
 ): SnapshotReader & { queries: number } {
   const all = tuples.map((t) => (typeof t === 'string' ? parseTuple(t) : t));
   const now = opts.now ?? Date.now();
-  const reader = {
+  const select = (q: TupleQuery): Tuple[] => {
+    reader.queries++;
+    return all.filter(
+      (t) =>
+        t.resource.type === q.resourceType &&
+        (!q.resourceIds || q.resourceIds.includes(t.resource.id)) &&
+        (q.relation === undefined || t.relation === q.relation) &&
+        (q.subjectType === undefined || t.subject.type === q.subjectType) &&
+        (!q.subjectIds || q.subjectIds.includes(t.subject.id)) &&
+        (q.subjectRelation === undefined || t.subject.relation === q.subjectRelation) &&
+        (t.expiresAt === undefined || t.expiresAt > now),
+    );
+  };
+  const reader: SnapshotReader & { queries: number } = {
     revision: opts.revision ?? 1,
     now,
     queries: 0,
     async query(q: TupleQuery): Promise<Tuple[]> {
-      reader.queries++;
-      return all.filter(
-        (t) =>
-          t.resource.type === q.resourceType &&
-          (!q.resourceIds || q.resourceIds.includes(t.resource.id)) &&
-          (q.relation === undefined || t.relation === q.relation) &&
-          (q.subjectType === undefined || t.subject.type === q.subjectType) &&
-          (!q.subjectIds || q.subjectIds.includes(t.subject.id)) &&
-          (q.subjectRelation === undefined || t.subject.relation === q.subjectRelation) &&
-          (t.expiresAt === undefined || t.expiresAt > now),
-      );
+      return select(q);
     },
+    ...(opts.sync ? { querySync: select } : {}),
   };
   return reader;
 }

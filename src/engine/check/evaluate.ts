@@ -20,7 +20,7 @@ import { exprText } from './expr-text.ts';
 import type { Dispatch, DispatchRequest, Outcome, Run } from './run.ts';
 
 /** The caveat of a tuple as a three-valued outcome (uncaveated tuples are true). */
-function caveatTri(run: Run, t: Tuple): Tri {
+export function caveatTri(run: Pick<Run, 'schema' | 'context'>, t: Tuple): Tri {
   if (!t.caveat) return TRUE;
   const o = evaluateCaveat(run.schema, t.caveat.name, t.caveat.context, run.context);
   if (o.result === 'true') return TRUE;

@@ -110,6 +110,8 @@ class MemoryStore implements TupleStore {
       revision: rev,
       now,
       query: (q: TupleQuery) => Promise.resolve(queryRows(idx, q, rev, now)),
+      // Reads are in-process map lookups: the engine evaluates synchronously on them.
+      querySync: (q: TupleQuery) => queryRows(idx, q, rev, now),
     };
   }
 
