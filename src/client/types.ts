@@ -179,6 +179,8 @@ export interface ReadRelationshipsResponse {
   readAt: ZedToken;
   relationship: Relationship;
   afterResultCursor?: Cursor;
+  /** Metadata of the write that created this relationship (Clove extension); absent when it had none. */
+  optionalTransactionMetadata?: Struct;
 }
 export interface RelationshipUpdate {
   operation: 'OPERATION_CREATE' | 'OPERATION_TOUCH' | 'OPERATION_DELETE';

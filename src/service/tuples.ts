@@ -7,7 +7,7 @@
 import { AppError, ConsistencyError } from '../errors.ts';
 import type { Revision, Tuple } from '../model/index.ts';
 import type { SchemaIR } from '../schema/index.ts';
-import type { WriteOp } from '../store/index.ts';
+import type { TupleAttribution, WriteOp } from '../store/index.ts';
 import type { Clove, ServiceDeps } from './clove.ts';
 import { validateWriteOps } from './validate-writes.ts';
 
@@ -60,7 +60,11 @@ export function createTupleUseCases(
             if (sent >= limit) return;
             sent++;
             const cursor = encodeReadCursor({ revision, page: pageCursor, skip: i + 1 });
-            yield { tuple: page.tuples[i] as Tuple, cursor };
+            yield {
+              tuple: page.tuples[i] as Tuple,
+              written: page.written[i] as TupleAttribution,
+              cursor,
+            };
           }
           if (!page.cursor) return;
           pageCursor = page.cursor;

@@ -5,7 +5,13 @@
  */
 import type { Consistency } from '../consistency/index.ts';
 import type { ObjectRef, SubjectRef, Tuple } from '../model/index.ts';
-import type { Precondition, TransactionMetadata, TupleFilter, WriteOp } from '../store/types.ts';
+import type {
+  Precondition,
+  TransactionMetadata,
+  TupleAttribution,
+  TupleFilter,
+  WriteOp,
+} from '../store/types.ts';
 
 /** How fresh the data behind a read must be (SpiceDB's four modes; zookies in place of ZedTokens). */
 export type ConsistencyRequest = Consistency;
@@ -62,9 +68,10 @@ export interface SchemaWriteResult extends Zookied {
   readonly dryRun: boolean;
 }
 
-/** One tuple and the cursor that resumes a read right after it. */
+/** One tuple, who wrote it (revision and transaction metadata), and the cursor that resumes a read right after it. */
 export interface TupleWithCursor {
   readonly tuple: Tuple;
+  readonly written: TupleAttribution;
   readonly cursor: string;
 }
 

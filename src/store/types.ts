@@ -74,8 +74,20 @@ export interface ReadOptions {
   readonly cursor?: string;
 }
 
+/**
+ * Who wrote a tuple: the revision that created the version read (its last CREATE or TOUCH) and the
+ * metadata that transaction carried. `metadata` is absent when the write had none. It is kept as
+ * long as a version the revision created is stored, so GC of old revisions does not lose it.
+ */
+export interface TupleAttribution {
+  readonly revision: Revision;
+  readonly metadata?: TransactionMetadata;
+}
+
 export interface ReadPage {
   readonly tuples: Tuple[];
+  /** Parallel to `tuples`: `written[i]` attributes `tuples[i]` (looked up once per page, not per row). */
+  readonly written: readonly TupleAttribution[];
   /** Present when more tuples may follow. */
   readonly cursor?: string;
 }

@@ -324,6 +324,44 @@ describe('/v1/relationships', () => {
     );
   });
 
+  it('read results carry the metadata of the write that created each relationship', async () => {
+    const meta = { actor: 'user:ann', agent: 'agent_session:s1', task: 'share' };
+    const w = await h.json('/v1/relationships/write', {
+      ...touch('document:d3#viewer@user:cat', 'document:d1#owner@user:ann'),
+      optionalTransactionMetadata: meta,
+    });
+    expect(w.status).toBe(200);
+    const lines = await h.lines(
+      await h.post(
+        '/v1/relationships/read',
+        { relationshipFilter: { resourceType: 'document', optionalRelation: 'owner' } },
+        KEYS.reader,
+      ),
+    );
+    expect(lines).toHaveLength(1);
+    // The TOUCH re-created ann's ownership: the newer write (with metadata) is the one named.
+    expect(lines[0].result.optionalTransactionMetadata).toEqual(meta);
+    const viewers = await h.lines(
+      await h.post('/v1/relationships/read', {
+        relationshipFilter: { resourceType: 'document', optionalRelation: 'viewer' },
+      }),
+    );
+    const byId = Object.fromEntries(
+      viewers.map((l) => [
+        l.result.relationship.subject.object.objectId,
+        l.result.optionalTransactionMetadata,
+      ]),
+    );
+    // The setup write carried no metadata: the field is absent, not null.
+    expect(Object.keys(byId).sort()).toEqual(['*', 'bob', 'cat', 'eng']);
+    expect(byId.cat).toEqual(meta);
+    expect(
+      viewers
+        .filter((l) => 'optionalTransactionMetadata' in l.result)
+        .map((l) => l.result.relationship.subject.object.objectId),
+    ).toEqual(['cat']);
+  });
+
   it('read filters by subject', async () => {
     const lines = await h.lines(
       await h.post('/v1/relationships/read', {

@@ -19,6 +19,7 @@ import {
   texts,
   touch,
 } from './support.ts';
+import { describeTupleAttribution } from './tuple-store-attribution.contract.ts';
 import { describeTupleLifecycle } from './tuple-store-lifecycle.contract.ts';
 
 export { expectCode, type StoreCapabilities, type StoreFactory } from './support.ts';
@@ -521,5 +522,6 @@ export function describeTupleStore(
     );
 
     describeTupleLifecycle(factory, caps);
+    describeTupleAttribution(factory);
   });
 }

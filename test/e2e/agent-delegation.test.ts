@@ -303,7 +303,44 @@ describe('agent delegation, end to end (docs/guides/agent-delegation.md)', () =>
     await expectAnswer('document:d3#edit@user:bob', 'HAS_PERMISSION');
   });
 
-  it('10. attribution: watch replays every write with its transaction metadata', async () => {
+  it('10. attribution: read results carry the metadata of the write that created each relationship', async () => {
+    const read = async (resourceType: string, optionalResourceId?: string) => {
+      const out: Record<string, unknown> = {};
+      for await (const r of gateway.readRelationships({
+        consistency: atLeastAsFresh(latest),
+        relationshipFilter: { resourceType, ...(optionalResourceId ? { optionalResourceId } : {}) },
+      })) {
+        const x = r.relationship;
+        const key = `${x.resource.objectType}:${x.resource.objectId}#${x.relation}@${x.subject.object.objectType}:${x.subject.object.objectId}`;
+        out[key] = r.optionalTransactionMetadata;
+      }
+      return out;
+    };
+    // Who linked the workflow to its owner, and which agent and task started the session in it.
+    expect(await read('workflow', 'w1')).toEqual({
+      'workflow:w1#owner@user:alice': { actor: 'user:admin', reason: 'initial sharing' },
+      'workflow:w1#session@agent_session:s1': {
+        actor: 'user:alice',
+        agent: 'agent_session:s1',
+        task: 'quarterly-report',
+      },
+    });
+    // Sub-agent grants name the parent agent as the actor.
+    expect(await read('agent_session', 's1')).toEqual({
+      'agent_session:s1#sub_agent@agent_session:sub1': {
+        actor: 'agent_session:s1',
+        agent: 'agent_session:sub1',
+        task: 'summarize',
+      },
+      'agent_session:s1#workflow@workflow:w1': {
+        actor: 'user:alice',
+        agent: 'agent_session:s1',
+        task: 'quarterly-report',
+      },
+    });
+  });
+
+  it('11. attribution: watch replays every write with its transaction metadata', async () => {
     const ctrl = new AbortController();
     const seen: WatchResponse[] = [];
     for await (const m of gateway.watch(
@@ -337,7 +374,7 @@ describe('agent delegation, end to end (docs/guides/agent-delegation.md)', () =>
     ]);
   });
 
-  it('11. the decision log has one line per decision, with caller, zookie and proof paths', async () => {
+  it('12. the decision log has one line per decision, with caller, zookie and proof paths', async () => {
     // Graceful shutdown flushes the log.
     expect(await server.stop()).toBe(0);
     const lines = readFileSync(DECISIONS, 'utf8')

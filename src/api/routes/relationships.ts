@@ -55,6 +55,7 @@ export function addRelationshipRoutes(app: App, deps: AppDeps): void {
           readAt: { token: zookie },
           relationship: fromTuple(i.tuple),
           afterResultCursor: { token: i.cursor },
+          ...(i.written.metadata ? { optionalTransactionMetadata: i.written.metadata } : {}),
         }),
         { logger: call.logger, onEnd: call.done },
       );

@@ -20,8 +20,20 @@ export const ReadRelationshipsRequest = z
   })
   .openapi('ReadRelationshipsRequest');
 
+/**
+ * One read result. `optionalTransactionMetadata` (a Clove extension; SpiceDB clients ignore it) is
+ * the metadata of the write that created this relationship, absent when that write carried none.
+ */
 export const ReadRelationshipsResponse = z
-  .object({ readAt: ZedToken, relationship: Relationship, afterResultCursor: Cursor.optional() })
+  .object({
+    readAt: ZedToken,
+    relationship: Relationship,
+    afterResultCursor: Cursor.optional(),
+    optionalTransactionMetadata: Struct.optional().openapi({
+      description:
+        'Metadata of the transaction that last created or touched this relationship (absent when it had none).',
+    }),
+  })
   .openapi('ReadRelationshipsResponse');
 
 export const RelationshipUpdate = z

@@ -39,6 +39,7 @@ import type {
   StoredSchema,
   StoreOptions,
   TransactionMetadata,
+  TupleAttribution,
   TupleChange,
   TupleFilter,
   TupleQuery,
@@ -78,6 +79,15 @@ class MemoryStore implements TupleStore {
   /** Rows stamped deleted, in deletion order, so GC pops from the front instead of scanning. */
   private deletedQueue: Row[] = [];
   private readonly expiring = new Set<Row>();
+  /**
+   * Metadata of revisions that carried some, with how many stored rows they created. Why apart from
+   * the log: GC drops old log entries, but a tuple's attribution must outlive its revision's
+   * snapshot window; an entry goes when GC removes the last row its revision created.
+   */
+  private readonly attribution = new Map<
+    Revision,
+    { metadata: TransactionMetadata; rows: number }
+  >();
   /** Why a promise chain: bulk imports await their input, and no other mutation may interleave. */
   private lockTail: Promise<unknown> = Promise.resolve();
   private readonly waiters = new Set<() => void>();
@@ -170,13 +180,17 @@ class MemoryStore implements TupleStore {
     const limit = pageLimit(opts.limit);
     const after = opts.cursor === undefined ? undefined : decodeCursor(opts.cursor, opts.revision);
     const keyed = this.matchingRows(filter, opts.revision, this.clock())
-      .map((r) => ({ t: r.tuple, k: sortKeyOf(r.tuple) }))
+      .map((r) => ({ r, k: sortKeyOf(r.tuple) }))
       .filter((x) => after === undefined || compareSortKeys(x.k, after) > 0)
       .sort((a, b) => compareSortKeys(a.k, b.k));
     const page = keyed.slice(0, limit);
     const last = page[page.length - 1];
     return {
-      tuples: page.map((x) => x.t),
+      tuples: page.map((x) => x.r.tuple),
+      written: page.map(({ r }): TupleAttribution => {
+        const metadata = this.attribution.get(r.createdRev)?.metadata;
+        return metadata ? { revision: r.createdRev, metadata } : { revision: r.createdRev };
+      }),
       ...(keyed.length > limit && last && { cursor: encodeCursor(opts.revision, last.k) }),
     };
   }
@@ -266,6 +280,7 @@ class MemoryStore implements TupleStore {
       }
       this.deletedQueue = this.deletedQueue.slice(i);
       for (const row of this.expiring) if (row.expiresAt < cutoff) dead.push(row);
+      this.releaseAttribution(dead);
       const tuplesRemoved = this.idx.removeAll(dead);
       for (const row of dead) this.expiring.delete(row);
       if (this.deletedQueue.some((r) => r.collected))
@@ -387,8 +402,21 @@ class MemoryStore implements TupleStore {
     // Commit timestamps never go backwards, so "committed before the cutoff" is a prefix of the log.
     const at = Math.max(now, last?.at ?? now);
     this.log.push({ revision: rev, at, ...(metadata && { metadata }), changes });
+    // Every 'touch' change is one row created at `rev` (a delete creates none).
+    const created = changes.reduce((n, c) => (c.op === 'touch' ? n + 1 : n), 0);
+    if (metadata && created > 0) this.attribution.set(rev, { metadata, rows: created });
     this.head = rev;
     for (const wake of this.waiters) wake();
+  }
+
+  /** Forgets the metadata of revisions whose last created row is among `dead` (not yet collected). */
+  private releaseAttribution(dead: readonly Row[]): void {
+    if (this.attribution.size === 0) return;
+    for (const row of new Set(dead)) {
+      if (row.collected) continue;
+      const entry = this.attribution.get(row.createdRev);
+      if (entry && --entry.rows === 0) this.attribution.delete(row.createdRev);
+    }
   }
 
   private waitForCommit(ms: number, signal?: AbortSignal): Promise<boolean> {

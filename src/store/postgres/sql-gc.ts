@@ -1,7 +1,7 @@
 /**
  * Garbage collection for the SQL store, under the write lock: tuple versions deleted at or before
- * the boundary revision, tuples expired before the cutoff, revisions older than the boundary, and
- * schemas superseded before it. The boundary is recorded so watches can't resume before it.
+ * the boundary revision, tuples expired before the cutoff, revisions older than the boundary (except
+ * those whose metadata still attributes a stored tuple), and schemas superseded before it. The boundary is recorded so watches can't resume before it.
  */
 import { sql } from 'drizzle-orm';
 import { rowsOf, type SqlDb } from './driver.ts';
@@ -27,7 +27,11 @@ export function collectGarbage(
     );
     const [r] = await rowsOf<{ n: string | number }>(
       tx,
-      sql`WITH gone AS (DELETE FROM clove_revisions WHERE revision < ${boundary}::bigint RETURNING 1)
+      // A revision whose metadata still attributes a stored tuple version stays (read results show
+      // who wrote each tuple); it is below the boundary, so no snapshot or watch can use it.
+      sql`WITH gone AS (DELETE FROM clove_revisions r WHERE r.revision < ${boundary}::bigint
+            AND (r.metadata IS NULL OR NOT EXISTS (SELECT 1 FROM clove_tuples t WHERE t.created_rev = r.revision))
+            RETURNING 1)
           SELECT count(*) AS n FROM gone`,
     );
     await tx.execute(

@@ -7,9 +7,9 @@ import { sql } from 'drizzle-orm';
 import { type Revision, tupleKey } from '../../model/index.ts';
 import { revisionExpired } from '../shared/errors.ts';
 import type { WatchLogEntry } from '../shared/watch-loop.ts';
-import type { TransactionMetadata, TupleChange } from '../types.ts';
+import type { TransactionMetadata, TupleAttribution, TupleChange } from '../types.ts';
 import { rowsOf, type SqlExec } from './driver.ts';
-import { rowToTuple, type TupleRow } from './sql-helpers.ts';
+import { pgArray, rowToTuple, type TupleRow } from './sql-helpers.ts';
 
 /** Revisions fetched per watch round (a bound on memory per round, not on events). */
 const REVISIONS_PER_ROUND = 200;
@@ -76,4 +76,27 @@ export async function loadLogAfter(db: SqlExec, after: Revision): Promise<WatchL
       r.metadata === null ? undefined : (JSON.parse(r.metadata) as TransactionMetadata);
     return { revision, changes: changes.get(revision) ?? [], ...(metadata && { metadata }) };
   });
+}
+
+/**
+ * Attributes a page of tuples from their created revisions: one primary-key lookup of the page's
+ * distinct revisions (a page written by one transaction costs one row), each metadata parsed once.
+ */
+export async function attributeRevisions(
+  db: SqlExec,
+  createdRevs: readonly Revision[],
+): Promise<TupleAttribution[]> {
+  if (createdRevs.length === 0) return [];
+  const distinct = [...new Set(createdRevs)];
+  const rows = await rowsOf<{ revision: string | number; metadata: string }>(
+    db,
+    sql`SELECT revision, metadata FROM clove_revisions
+        WHERE revision = ANY(${pgArray(distinct)}::bigint[]) AND metadata IS NOT NULL`,
+  );
+  const byRev = new Map<Revision, TupleAttribution>();
+  for (const r of rows) {
+    const revision = Number(r.revision);
+    byRev.set(revision, { revision, metadata: JSON.parse(r.metadata) as TransactionMetadata });
+  }
+  return createdRevs.map((revision) => byRev.get(revision) ?? { revision });
 }

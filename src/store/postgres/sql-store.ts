@@ -65,7 +65,7 @@ import {
 } from './sql-helpers.ts';
 import { collectGarbage } from './sql-gc.ts';
 import { importBatch } from './sql-import.ts';
-import { loadLogAfter } from './sql-log.ts';
+import { attributeRevisions, loadLogAfter } from './sql-log.ts';
 import { revisions, schemas, storeMeta, tuples } from './tables.ts';
 
 /** Ids per statement for batched reads (keeps bound parameters well under Postgres' 65 535). */
@@ -223,6 +223,7 @@ class SqlStore implements TupleStore {
       const last = page.tuples[page.tuples.length - 1];
       return {
         tuples: page.tuples,
+        written: await attributeRevisions(this.db, page.createdRevs),
         ...(page.more && last && { cursor: encodeCursor(opts.revision, sortKeyOf(last)) }),
       };
     });
@@ -459,18 +460,23 @@ class SqlStore implements TupleStore {
     now: number,
     limit: number,
     after: SortKey | undefined,
-  ): Promise<{ tuples: Tuple[]; more: boolean }> {
+  ): Promise<{ tuples: Tuple[]; createdRevs: Revision[]; more: boolean }> {
     const keyset =
       after &&
       sql`(${tuples.resourceType}, ${tuples.relation}, ${tuples.resourceId}, ${tuples.subjectType}, ${tuples.subjectId}, ${tuples.subjectRelation})
           > (${after[0]}, ${after[1]}, ${after[2]}, ${after[3]}, ${after[4]}, ${after[5]})`;
     const rows = await this.db
-      .select(TUPLE_COLUMNS)
+      .select({ ...TUPLE_COLUMNS, createdRev: tuples.createdRev })
       .from(tuples)
       .where(and(...conds, visibleAt(rev, now), keyset))
       .orderBy(...ORDER.map((c) => asc(c)))
       .limit(limit + 1);
-    return { tuples: rows.slice(0, limit).map(rowToTuple), more: rows.length > limit };
+    const page = rows.slice(0, limit);
+    return {
+      tuples: page.map(rowToTuple),
+      createdRevs: page.map((r) => Number(r.createdRev)),
+      more: rows.length > limit,
+    };
   }
 }
 
