@@ -7,7 +7,7 @@ import { describe } from 'vitest';
 import { createEngine } from '../../src/engine/index.ts';
 import { arrayReader } from './support/array-reader.ts';
 import { CONTEXTS, generateWorld } from './support/generate.ts';
-import { assertLaws, worldDomain } from './support/laws.ts';
+import { assertLaws, PAGE_SIZE, worldDomain } from './support/laws.ts';
 
 /** Per-property budget (ms) for all runs together. */
 const LAW_TIMEOUT_MS = 300_000;
@@ -17,14 +17,14 @@ describe.each([
   ['cache off', () => createEngine({ cache: false })],
 ])('cross-API law (engine, %s)', (_name, makeEngine) => {
   const engine = makeEngine();
-  test.prop([fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.constantFrom(...CONTEXTS)], {
+  test.prop([fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.constantFrom(...CONTEXTS), PAGE_SIZE], {
     numRuns: 25,
   })(
     'lookupResources, lookupSubjects and permissionsOf agree with check',
-    async (seed, context) => {
+    async (seed, context, pageSize) => {
       const world = generateWorld(seed);
       const ctx = { reader: arrayReader(world.tuples, world.now), schema: world.schema };
-      await assertLaws(engine, ctx, worldDomain(world), context);
+      await assertLaws(engine, ctx, worldDomain(world), context, [1, pageSize]);
     },
     // Generous: the suite shares a loaded machine; each run is small, the count is what costs.
     LAW_TIMEOUT_MS,

@@ -10,16 +10,16 @@ import { createEngine } from '../../src/engine/index.ts';
 import { compileSchema } from '../../src/schema/index.ts';
 import { createMemoryStore } from '../../src/store/index.ts';
 import { diffCaseArb } from '../support/generators/index.ts';
-import { assertLaws, tupleDomain } from './support/laws.ts';
+import { assertLaws, PAGE_SIZE, tupleDomain } from './support/laws.ts';
 
 /** Per-property budget (ms) for all runs together. */
 const LAW_TIMEOUT_MS = 300_000;
 
 describe('cross-API law (shared generators, memory store)', () => {
   const engine = createEngine();
-  test.prop([diffCaseArb({ maxTuples: 30, checks: 4 })], { numRuns: 20 })(
+  test.prop([diffCaseArb({ maxTuples: 30, checks: 4 }), PAGE_SIZE], { numRuns: 20 })(
     'lookups agree with check',
-    async (c) => {
+    async (c, pageSize) => {
       const schema = compileSchema(c.schemaText);
       const store = createMemoryStore();
       const { revision } = await store.bulkImport(c.tuples);
@@ -28,7 +28,7 @@ describe('cross-API law (shared generators, memory store)', () => {
       for (const q of c.checks) if (q.context) contexts.set(JSON.stringify(q.context), q.context);
       const domain = tupleDomain(schema, c.tuples);
       for (const context of [...contexts.values()].slice(0, 2)) {
-        await assertLaws(engine, ctx, domain, context);
+        await assertLaws(engine, ctx, domain, context, [1, pageSize]);
       }
     },
     // Generous: the suite shares a loaded machine; each run is small, the count is what costs.

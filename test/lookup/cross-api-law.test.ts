@@ -6,21 +6,21 @@ import { fc, test } from '@fast-check/vitest';
 import { describe } from 'vitest';
 import { arrayReader } from './support/array-reader.ts';
 import { CONTEXTS, generateWorld } from './support/generate.ts';
-import { assertLaws, worldDomain } from './support/laws.ts';
+import { assertLaws, PAGE_SIZE, worldDomain } from './support/laws.ts';
 import { referenceEngine } from './support/reference-check.ts';
 
 /** Per-property budget (ms) for all runs together. */
 const LAW_TIMEOUT_MS = 300_000;
 
 describe('cross-API law (reference check)', () => {
-  test.prop([fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.constantFrom(...CONTEXTS)], {
+  test.prop([fc.integer({ min: 0, max: 2 ** 31 - 1 }), fc.constantFrom(...CONTEXTS), PAGE_SIZE], {
     numRuns: 25,
   })(
     'lookupResources, lookupSubjects and permissionsOf agree with check',
-    async (seed, context) => {
+    async (seed, context, pageSize) => {
       const world = generateWorld(seed);
       const ctx = { reader: arrayReader(world.tuples, world.now), schema: world.schema };
-      await assertLaws(referenceEngine(), ctx, worldDomain(world), context);
+      await assertLaws(referenceEngine(), ctx, worldDomain(world), context, [1, pageSize]);
     },
     // Generous: the suite shares a loaded machine; each run is small, the count is what costs.
     LAW_TIMEOUT_MS,

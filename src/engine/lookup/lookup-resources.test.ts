@@ -189,3 +189,54 @@ definition document {
     expect(isAppError(err, 'invalid_cursor')).toBe(true);
   });
 });
+
+describe('lookupResources limit pushdown', () => {
+  // 40 caveated grants, only every fifth of which the context allows: a page of 2 must run several
+  // rounds (each asks the walk for more candidates after the largest id it held) and still return
+  // exactly the next slice of the full answer.
+  const caveated = compileSchema(`caveat is_ok(ok bool) { ok }
+definition user {}
+definition document {
+  relation viewer: user | user with is_ok
+  permission view = viewer
+}`);
+  const grants = Array.from({ length: 40 }, (_, i) => {
+    const id = `d${String(i).padStart(2, '0')}`;
+    return parseTuple(`document:${id}#viewer@user:ann[is_ok:{"ok":${i % 5 === 0}}]`);
+  });
+  const cctx = {
+    reader: arrayReader([...grants, parseTuple('document:d07#viewer@user:ann')]),
+    schema: caveated,
+  };
+  const want = ['d00', 'd05', 'd07', 'd10', 'd15', 'd20', 'd25', 'd30', 'd35'];
+
+  it('pages through mostly denied candidates one slice at a time', async () => {
+    const engine = createEngine();
+    const full = await lookupResources(engine, cctx, viewReq);
+    expect(full.results.map((r) => r.resourceId)).toEqual(want);
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    for (let guard = 0; guard < 10; guard++) {
+      const page = await lookupResources(engine, cctx, {
+        ...viewReq,
+        limit: 2,
+        ...(cursor ? { cursor } : {}),
+      });
+      seen.push(...page.results.map((r) => r.resourceId));
+      cursor = page.cursor;
+      if (!page.truncated) break;
+      expect(page.results).toHaveLength(2);
+    }
+    expect(seen).toEqual(want);
+  });
+
+  it('reads no more than the one walk a page of proven results needs', async () => {
+    const reader = arrayReader(tuples);
+    const pctx = { reader, schema };
+    await lookupResources(createEngine(), pctx, { ...viewReq, limit: 3 });
+    const onePage = reader.reads;
+    reader.reads = 0;
+    await lookupResources(createEngine(), pctx, viewReq);
+    expect(onePage).toBe(reader.reads);
+  });
+});

@@ -7,8 +7,11 @@
 import { Budget, isOutOfTime, OutOfTime } from './budget.ts';
 import { confirmAll } from './confirm.ts';
 import { encodeCursor, mustDecodeCursor } from './cursor.ts';
-import { resourceMembers } from './resource-sets.ts';
+import type { Members } from './members.ts';
+import { answeredByOneWalk, resourceMembers } from './resource-sets.ts';
+import { reverseReach } from './reverse-walk.ts';
 import { schemaGraph } from './schema-graph.ts';
+import { SmallestIds } from './smallest-ids.ts';
 import type {
   LookupContext,
   LookupEngine,
@@ -65,6 +68,35 @@ function queryKey(req: LookupResourcesRequest): string {
   return `lr|${req.resourceType}|${req.permission}|${s.type}:${s.id}#${s.relation}`;
 }
 
+/**
+ * Where a page's candidates come from: `fetch(capacity, after)` returns the `capacity` smallest
+ * candidate ids above `after`, with `overflowed` set when more exist. A permission answered by one
+ * reverse walk pushes the bound into the walk (no map or sort of the whole answer); set algebra
+ * (`&`, `-`, `.all`) computes its members once per request and selects from them.
+ */
+function candidateSource(
+  ctx: LookupContext,
+  req: LookupResourcesRequest,
+  budget: Budget,
+): (capacity: number, after: string | undefined) => Promise<SmallestIds> {
+  const graph = schemaGraph(ctx.schema);
+  const { resourceType: type, permission: name, subject } = req;
+  if (answeredByOneWalk(graph, type, name)) {
+    return async (capacity, after) => {
+      const top = new SmallestIds(capacity, after);
+      await reverseReach(ctx.reader, graph, subject, type, name, budget, top);
+      return top;
+    };
+  }
+  let members: Promise<Members> | undefined;
+  return async (capacity, after) => {
+    members ??= resourceMembers(ctx.reader, graph, subject, type, name, budget);
+    const top = new SmallestIds(capacity, after);
+    for (const [id, exact] of await members) top.add(id, exact);
+    return top;
+  };
+}
+
 /** Yields results in windows (fewer awaits than one per result) and returns the summary. */
 async function* pages(
   engine: LookupEngine,
@@ -77,68 +109,71 @@ async function* pages(
   const key = queryKey(req);
   const after = req.cursor === undefined ? undefined : mustDecodeCursor(key, req.cursor);
   const budget = new Budget(ctx);
-  const resume = (last: string | undefined): LookupStreamSummary => ({
+  const fetch = candidateSource(ctx, req, budget);
+  let emitted = 0;
+  let last: string | undefined;
+  // If nothing was emitted yet, resume from where the request started: whatever was found so far
+  // is not known to be a sorted prefix.
+  const resume = (): LookupStreamSummary => ({
     truncated: { reason: 'deadline' },
     cursor: encodeCursor(key, last ?? after ?? ''),
   });
 
-  let members: Map<string, boolean>;
-  try {
-    members = await resourceMembers(
-      ctx.reader,
-      schemaGraph(ctx.schema),
-      req.subject,
-      req.resourceType,
-      req.permission,
-      budget,
-    );
-  } catch (err) {
-    // The candidate set is incomplete, so nothing found so far is a safe sorted prefix.
-    if (isOutOfTime(err)) return resume(undefined);
-    throw err;
-  }
-  let ids = [...members.keys()];
-  if (after !== undefined) ids = ids.filter((id) => id > after);
-  // Default sort compares UTF-16 code units, the same order as compareIds, without a JS callback.
-  ids.sort();
-
-  // Why windows: confirming candidates in id order keeps every emitted prefix final (a cursor may
-  // follow it), while batching them keeps bulkCheck's shared reads. The window tracks the results
-  // still wanted (plus one, to learn whether the page is truncated), so a small page checks little.
-  let emitted = 0;
-  let last: string | undefined;
-  for (let i = 0; i < ids.length; ) {
-    if (budget.expired()) return resume(last);
-    const size = Math.min(MAX_WINDOW, Math.max(MIN_WINDOW, limit - emitted + 1));
-    const window = ids.slice(i, i + size);
-    i += window.length;
-    const toCheck = window.filter((id) => members.get(id) === false);
-    let checked: ReadonlyMap<string, LookupResult | undefined> = NOTHING_CHECKED;
+  // Why rounds: a round asks for one more candidate than the page still needs (to learn whether it
+  // is truncated). Candidates that check denies leave the page short; the next round resumes after
+  // the largest id the previous one held (every smaller id was seen) with twice the capacity, so a
+  // page costs at most log2(N) walks even when most candidates are denied. A pure union without
+  // caveats never needs a second round.
+  let capacity = 0;
+  let from = after;
+  for (;;) {
+    capacity = Math.max(limit - emitted + 1, capacity * 2);
+    let round: SmallestIds;
     try {
-      // Windows of proven ids (the common case for unions) skip the engine entirely.
-      if (toCheck.length > 0) checked = await confirm(engine, ctx, req, toCheck);
+      round = await fetch(capacity, from);
     } catch (err) {
-      if (isOutOfTime(err)) return resume(last);
+      if (isOutOfTime(err)) return resume();
       throw err;
     }
-    const batch: LookupResult[] = [];
-    for (const id of window) {
-      const r = members.get(id)
-        ? { resourceId: id, permissionship: 'allowed' as const }
-        : checked.get(id);
-      if (!r) continue;
-      // One result past the limit proves the answer continues: only then is it `truncated`.
-      if (emitted === limit) {
-        if (batch.length > 0) yield batch;
-        return { truncated: { reason: 'limit' }, cursor: encodeCursor(key, last as string) };
+    const ids = round.sorted();
+
+    // Why windows: confirming candidates in id order keeps every emitted prefix final (a cursor may
+    // follow it), while batching them keeps bulkCheck's shared reads. The window tracks the results
+    // still wanted (plus one, to learn whether the page is truncated), so a small page checks little.
+    for (let i = 0; i < ids.length; ) {
+      if (budget.expired()) return resume();
+      const size = Math.min(MAX_WINDOW, Math.max(MIN_WINDOW, limit - emitted + 1));
+      const window = ids.slice(i, i + size);
+      i += window.length;
+      const toCheck: string[] = [];
+      for (const [id, exact] of window) if (!exact) toCheck.push(id);
+      let checked: ReadonlyMap<string, LookupResult | undefined> = NOTHING_CHECKED;
+      try {
+        // Windows of proven ids (the common case for unions) skip the engine entirely.
+        if (toCheck.length > 0) checked = await confirm(engine, ctx, req, toCheck);
+      } catch (err) {
+        if (isOutOfTime(err)) return resume();
+        throw err;
       }
-      batch.push(r);
-      emitted++;
-      last = id;
+      const batch: LookupResult[] = [];
+      for (const [id, exact] of window) {
+        const r = exact ? { resourceId: id, permissionship: 'allowed' as const } : checked.get(id);
+        if (!r) continue;
+        // One result past the limit proves the answer continues: only then is it `truncated`.
+        if (emitted === limit) {
+          if (batch.length > 0) yield batch;
+          return { truncated: { reason: 'limit' }, cursor: encodeCursor(key, last as string) };
+        }
+        batch.push(r);
+        emitted++;
+        last = id;
+      }
+      if (batch.length > 0) yield batch;
     }
-    if (batch.length > 0) yield batch;
+    const largest = ids[ids.length - 1];
+    if (!round.overflowed || largest === undefined) return {};
+    from = largest[0];
   }
-  return {};
 }
 
 /** Checks candidates; maps each id to its result (undefined when denied). Throws OutOfTime. */

@@ -24,6 +24,15 @@ import { MAX_IDS_PER_QUERY, reverseReach } from './reverse-walk.ts';
 import { nodeKey, type SchemaGraph } from './schema-graph.ts';
 
 /**
+ * True when `type#name` is answered by one reverse walk (a relation, a pure union, or a recursive
+ * permission), so a bounded sink can be pushed into that walk; false when set algebra combines parts.
+ */
+export function answeredByOneWalk(graph: SchemaGraph, type: string, name: string): boolean {
+  const perm = graph.schema.definitions[type]?.permissions[name];
+  return !perm || isPureUnion(perm.expr) || graph.isRecursive(nodeKey(type, name));
+}
+
+/**
  * The members of `type#name` for `subject`: a superset of the ids check does not deny, with `exact`
  * on ids check surely allows. Memoised per call, so shared parts are walked once.
  */
@@ -52,7 +61,7 @@ export async function resourceMembers(
   const evalNode = async (t: string, n: string): Promise<Members> => {
     assertTime(budget);
     const perm = graph.schema.definitions[t]?.permissions[n];
-    if (!perm || isPureUnion(perm.expr) || graph.isRecursive(nodeKey(t, n))) {
+    if (!perm || answeredByOneWalk(graph, t, n)) {
       return reverseReach(reader, graph, subject, t, n, budget);
     }
     const out = await evalExpr(t, perm.expr);

@@ -12,6 +12,7 @@ import type { SnapshotReader, TupleQuery } from '../../store/types.ts';
 import { assertTime, type Budget } from './budget.ts';
 import type { Members } from './members.ts';
 import { nodeKey, type NodeKey, type ReverseEdge, type SchemaGraph } from './schema-graph.ts';
+import type { IdSink } from './smallest-ids.ts';
 
 /** Most ids per store query; larger sets are split (SQL parameter and plan limits). */
 export const MAX_IDS_PER_QUERY = 4096;
@@ -20,6 +21,12 @@ export const MAX_IDS_PER_QUERY = 4096;
  * Every object `targetType:id` that the subject may reach at `targetType#targetRel`, with `exact`
  * set when membership is proven. A superset of the allowed and conditional answers of check; throws
  * `OutOfTime` when the budget runs out mid-walk.
+ *
+ * With a `sink`, the target's members go to the sink instead (and the returned map is empty). Why:
+ * the target is usually where the bulk of a large answer lands, and a bounded sink (`SmallestIds`)
+ * keeps a page of 100 out of 10,000 in a heap instead of a map to be sorted. When the target leads
+ * on to itself (a recursive target), its members are still needed by the walk and are handed to the
+ * sink at the end.
  */
 export async function reverseReach(
   reader: SnapshotReader,
@@ -28,6 +35,7 @@ export async function reverseReach(
   targetType: string,
   targetRel: string,
   budget: Budget,
+  sink?: IdSink,
 ): Promise<Members> {
   const target = nodeKey(targetType, targetRel);
   const relevant = graph.reachingNodes(target);
@@ -46,8 +54,15 @@ export async function reverseReach(
     return l;
   };
 
+  // A target that leads nowhere delivers straight to the sink: nothing reads its members back.
+  const direct = sink !== undefined && !leads(target) ? sink : undefined;
+
   // Records a member; re-queues it only when it is new or upgraded from candidate to exact.
   const add = (node: NodeKey, id: string, exact: boolean): void => {
+    if (direct !== undefined && node === target) {
+      direct.add(id, exact);
+      return;
+    }
     let members = state.get(node);
     if (!members) {
       members = new Map();
@@ -81,7 +96,10 @@ export async function reverseReach(
     }
     await Promise.all(reads);
   }
-  return state.get(target) ?? new Map();
+  const found = state.get(target) ?? new Map();
+  if (sink === undefined) return found;
+  for (const [id, exact] of found) sink.add(id, exact);
+  return new Map();
 }
 
 async function follow(

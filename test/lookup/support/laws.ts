@@ -6,6 +6,7 @@
  *   as check(r, p, s) does, for every known subject and one never mentioned;
  * - permissionsOf(r, s)[name] = check(r, name, s) for every relation and permission name.
  */
+import { fc } from '@fast-check/vitest';
 import { expect } from 'vitest';
 import { ELLIPSIS, type SubjectRef, type Tuple } from '../../../src/model/index.ts';
 import {
@@ -19,6 +20,9 @@ import {
 } from '../../../src/engine/lookup/index.ts';
 import type { SchemaIR } from '../../../src/schema/ir.ts';
 import type { World } from './generate.ts';
+
+/** Random page sizes for the paging law: small ones cross many page boundaries. */
+export const PAGE_SIZE = fc.integer({ min: 2, max: 7 });
 
 function norm(
   r: { permissionship: string; missingParams?: readonly string[] } | undefined,
@@ -98,12 +102,16 @@ export function subjectVerdict(subjects: readonly SubjectResult[], id: string): 
   return norm(star);
 }
 
-/** Asserts all three laws for every type, name, subject and resource of `world` under `context`. */
+/**
+ * Asserts all three laws for every type, name, subject and resource of `world` under `context`;
+ * lookupResources is also paged with each of `pageSizes` and must concatenate to the full answer.
+ */
 export async function assertLaws(
   engine: LookupEngine,
   ctx: LookupContext,
   domain: LawDomain,
   context: Readonly<Record<string, unknown>>,
+  pageSizes: readonly number[] = [1],
 ): Promise<void> {
   const world = { schema: ctx.schema, ids: domain.ids };
   const check = (type: string, id: string, name: string, subject: SubjectRef) =>
@@ -130,24 +138,28 @@ export async function assertLaws(
             `${id}: ${norm(await check(type, id, name, subject))}`,
           );
         }
-        // Paging with limit 1 yields the same sequence, one result per page.
-        const paged: LookupResult[] = [];
-        let cursor: string | undefined;
-        for (let guard = 0; guard < 100; guard++) {
-          const page = await lookupResources(engine, ctx, {
-            resourceType: type,
-            permission: name,
-            subject,
-            context,
-            limit: 1,
-            ...(cursor ? { cursor } : {}),
-          });
-          paged.push(...page.results);
-          cursor = page.cursor;
-          if (!page.truncated) break;
-          expect(page.truncated.reason).toBe('limit');
+        // Paging with any page size yields the same sequence: each page is the next slice.
+        for (const size of pageSizes) {
+          const paged: LookupResult[] = [];
+          let cursor: string | undefined;
+          for (let guard = 0; guard <= ids.length + 1; guard++) {
+            const page = await lookupResources(engine, ctx, {
+              resourceType: type,
+              permission: name,
+              subject,
+              context,
+              limit: size,
+              ...(cursor ? { cursor } : {}),
+            });
+            expect(page.results.length, `${where} page size ${size}`).toBeLessThanOrEqual(size);
+            paged.push(...page.results);
+            cursor = page.cursor;
+            if (!page.truncated) break;
+            expect(page.truncated.reason).toBe('limit');
+            expect(page.results.length, `${where} page size ${size}`).toBe(size);
+          }
+          expect(paged, `${where} page size ${size}`).toEqual(full.results);
         }
-        expect(paged, where).toEqual(full.results);
       }
       for (const id of ids) {
         for (const [subjectType, subjectRelation] of domain.subjectKinds) {

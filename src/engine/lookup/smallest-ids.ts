@@ -1,0 +1,112 @@
+/**
+ * Limit pushdown for lookupResources: a collector that keeps only the `capacity` smallest distinct
+ * ids greater than `after` (with their exactness), so a page of 100 never materialises or sorts the
+ * whole candidate set. Ids are compared with JS `<` (UTF-16 code units), the order of results and
+ * cursors.
+ */
+
+/** Where a walk delivers the members of its target node: `add` is called once per path found. */
+export interface IdSink {
+  add(id: string, exact: boolean): void;
+}
+
+/**
+ * The `capacity` smallest distinct ids above `after`. Exactness only ever upgrades (candidate →
+ * exact), so an id reached by several paths is exact when any path proves it. `overflowed` is true
+ * when an id above `after` was dropped, i.e. the answer continues past the largest id kept: every id
+ * between `after` and that largest id has been kept, so resuming after it loses nothing.
+ *
+ * Why a bounded max-heap: ids arrive in store order (no order at all), and once the heap is full
+ * almost every id costs one string comparison with the current maximum. `capacity` may be
+ * Infinity (no limit): the collector then keeps everything and sorts once at the end.
+ */
+export class SmallestIds implements IdSink {
+  readonly #capacity: number;
+  readonly #after: string | undefined;
+  /** Max-heap of the kept ids (heap[0] is the largest); unused when capacity is Infinity. */
+  readonly #heap: string[] = [];
+  readonly #exact = new Map<string, boolean>();
+  #overflowed = false;
+
+  constructor(capacity: number, after: string | undefined) {
+    if (!(capacity >= 1)) throw new RangeError(`capacity must be at least 1, got ${capacity}`);
+    this.#capacity = capacity;
+    this.#after = after;
+  }
+
+  /** True once some id above `after` was left out because the collector was full. */
+  get overflowed(): boolean {
+    return this.#overflowed;
+  }
+
+  /** Number of ids kept. */
+  get size(): number {
+    return this.#exact.size;
+  }
+
+  add(id: string, exact: boolean): void {
+    if (this.#after !== undefined && id <= this.#after) return;
+    const heap = this.#heap;
+    // Full: anything above the current maximum is out without touching the map.
+    if (this.#exact.size >= this.#capacity && id > (heap[0] as string)) {
+      this.#overflowed = true;
+      return;
+    }
+    const prev = this.#exact.get(id);
+    if (prev !== undefined) {
+      if (exact && !prev) this.#exact.set(id, true);
+      return;
+    }
+    if (this.#capacity === Number.POSITIVE_INFINITY) {
+      this.#exact.set(id, exact);
+      return;
+    }
+    if (heap.length < this.#capacity) {
+      this.#exact.set(id, exact);
+      heap.push(id);
+      siftUp(heap, heap.length - 1);
+      return;
+    }
+    // id < max: it replaces the maximum, which falls out of the page.
+    this.#overflowed = true;
+    this.#exact.delete(heap[0] as string);
+    this.#exact.set(id, exact);
+    heap[0] = id;
+    siftDown(heap, 0);
+  }
+
+  /** The kept ids in ascending order with their exactness. */
+  sorted(): [string, boolean][] {
+    // Default sort compares UTF-16 code units, the same order as `<`, without a JS callback.
+    const ids = [...this.#exact.keys()].sort();
+    return ids.map((id) => [id, this.#exact.get(id) as boolean]);
+  }
+}
+
+function siftUp(heap: string[], i: number): void {
+  const x = heap[i] as string;
+  while (i > 0) {
+    const p = (i - 1) >> 1;
+    const parent = heap[p] as string;
+    if (parent >= x) break;
+    heap[i] = parent;
+    i = p;
+  }
+  heap[i] = x;
+}
+
+function siftDown(heap: string[], i: number): void {
+  const n = heap.length;
+  const x = heap[i] as string;
+  for (;;) {
+    let c = 2 * i + 1;
+    if (c >= n) break;
+    const r = c + 1;
+    if (r < n && (heap[r] as string) > (heap[c] as string)) c = r;
+    const child = heap[c] as string;
+    if (child <= x) break;
+    heap[i] = child;
+    i = c;
+  }
+  heap[i] = x;
+}
