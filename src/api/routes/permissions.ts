@@ -12,6 +12,7 @@ import {
   toWirePermissionship,
   toWireTree,
 } from '../wire/convert.ts';
+import { fastCheckBulkRequest, fastCheckRequest } from '../wire/fast-parse.ts';
 import * as W from '../wire/permissions.ts';
 
 export function addPermissionRoutes(app: App, deps: AppDeps): void {
@@ -30,6 +31,7 @@ export function addPermissionRoutes(app: App, deps: AppDeps): void {
       role: 'reader',
       body: W.CheckPermissionRequest,
       response: W.CheckPermissionResponse,
+      fastBody: fastCheckRequest,
     },
     async (_c, body, call) => {
       const { answer, zookie } = await clove.check(
@@ -67,6 +69,7 @@ export function addPermissionRoutes(app: App, deps: AppDeps): void {
       role: 'reader',
       body: W.CheckBulkPermissionsRequest,
       response: W.CheckBulkPermissionsResponse,
+      fastBody: fastCheckBulkRequest,
     },
     async (_c, body, call) => {
       const max = deps.config.limits.maxBulkCheckItems;

@@ -5,9 +5,11 @@
  */
 import { z } from '@hono/zod-openapi';
 
-const TYPE = /^(?:[a-z][a-z0-9_]{1,61}[a-z0-9]\/)*[a-z][a-z0-9_]{1,62}[a-z0-9]$/;
-const RELATION = /^[a-z][a-z0-9_]{1,62}[a-z0-9]$/;
-const ID = /^(?:[a-zA-Z0-9/_|\-=+]{1,1024}|\*)$/;
+/** The patterns of definition names, relation names and object ids (shared with `fast-parse.ts`). */
+export const TYPE = /^(?:[a-z][a-z0-9_]{1,61}[a-z0-9]\/)*[a-z][a-z0-9_]{1,62}[a-z0-9]$/;
+export const RELATION = /^[a-z][a-z0-9_]{1,62}[a-z0-9]$/;
+export const OPTIONAL_RELATION = /^(?:[a-z][a-z0-9_]{1,62}[a-z0-9])?$/;
+export const ID = /^(?:[a-zA-Z0-9/_|\-=+]{1,1024}|\*)$/;
 
 export const TypeName = z.string().max(128).regex(TYPE, 'must be a definition name');
 export const RelationName = z.string().max(64).regex(RELATION, 'must be a relation name');
@@ -15,7 +17,7 @@ export const RelationName = z.string().max(64).regex(RELATION, 'must be a relati
 export const OptionalRelationName = z
   .string()
   .max(64)
-  .regex(/^(?:[a-z][a-z0-9_]{1,62}[a-z0-9])?$/, 'must be a relation name or empty');
+  .regex(OPTIONAL_RELATION, 'must be a relation name or empty');
 export const ObjectId = z.string().max(1024).regex(ID, 'must be an object id');
 
 /** A JSON object (google.protobuf.Struct on the wire). */
