@@ -10,7 +10,13 @@ import {
   plainResult,
   runCheck,
 } from './check/check.ts';
-import { assertLive, createDispatch, createDispatchCache, peekCache } from './check/dispatcher.ts';
+import {
+  assertLive,
+  createDispatch,
+  createDispatchCache,
+  peekCache,
+  schemaTag,
+} from './check/dispatcher.ts';
 import { LatencyGauge, type Outcome, ReadLoader } from './check/run.ts';
 import { createSyncRun, dispatchSync } from './check/sync.ts';
 import { expand } from './expand.ts';
@@ -84,8 +90,11 @@ export function createEngine(opts: EngineOptions = {}): Engine {
         assertLive(ctx);
         // Warm path: a cached root answers without building a run (microseconds).
         const { reader } = ctx;
-        const key = `${req.resource.type}:${req.resource.id}#${req.permission}`;
-        const hit = peekCache(cache, ctx.schema.hash, reader.revision, reader.now, keyPrefix, key);
+        const hit = peekCache(
+          cache,
+          `${schemaTag(ctx.schema.hash)}|${reader.revision}|${keyPrefix}${req.resource.type}:${req.resource.id}#${req.permission}`,
+          reader.now,
+        );
         if (hit) return plainResult(hit);
       }
       const syncRun = syncAllowed && !explain && createSyncRun(ctx, req, keyPrefix, cache);

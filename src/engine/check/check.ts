@@ -6,6 +6,7 @@ import { EngineError } from '../../errors.ts';
 import { formatSubject, WILDCARD } from '../../model/index.ts';
 import type { CheckRequest, CheckResult, EvalContext } from '../types.ts';
 import { MAX_TRIED } from '../proof.ts';
+import { cachePrefixOf } from './dispatcher.ts';
 import {
   type Dispatch,
   type LatencyGauge,
@@ -65,12 +66,14 @@ export function createRun(
   const share = opts.share;
   const context = req.context && Object.keys(req.context).length > 0 ? req.context : undefined;
   const explain = req.explain === true;
+  const keyPrefix = keyPrefixOf(req);
   return {
     reader: ctx.reader,
     schema: ctx.schema,
     subject: req.subject,
     context,
-    keyPrefix: keyPrefixOf(req),
+    keyPrefix,
+    cachePrefix: cachePrefixOf(ctx.schema.hash, ctx.reader.revision, keyPrefix),
     explain,
     prefetch: opts.prefetch,
     sequential: opts.sequential,
@@ -84,11 +87,15 @@ export function createRun(
   };
 }
 
-/** The public result of a root outcome without proof (the cache's warm path). */
+// Shared, frozen: the warm path answers without allocating a result.
+const ALLOWED: CheckResult = Object.freeze({ permissionship: 'allowed' });
+const DENIED: CheckResult = Object.freeze({ permissionship: 'denied' });
+
+/** The public result of a root outcome without proof (frozen and shared when not conditional). */
 export function plainResult(o: Outcome): CheckResult {
   const t = o.tri;
-  if (t.v === 'T') return { permissionship: 'allowed' };
-  if (t.v === 'F') return { permissionship: 'denied' };
+  if (t.v === 'T') return ALLOWED;
+  if (t.v === 'F') return DENIED;
   return { permissionship: 'conditional', missingParams: [...(t.missing ?? [])] };
 }
 
@@ -127,7 +134,7 @@ export async function runCheck(
     depth: maxDepth,
   };
   if (!inflight || run.explain) return toCheckResult(run, await dispatch(run, root));
-  const key = `${run.schema.hash}|${run.reader.revision}|${run.keyPrefix}${req.resource.type}:${req.resource.id}#${req.permission}`;
+  const key = `${run.cachePrefix}${req.resource.type}:${req.resource.id}#${req.permission}`;
   const now = run.reader.now;
   const joined = inflight.get(key);
   if (joined && joined.now <= now) {

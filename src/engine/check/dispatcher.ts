@@ -38,28 +38,44 @@ export function createDispatchCache(maxEntries: number): DispatchCache {
   return { lru: new LRUCache<string, CacheEntry>({ max: maxEntries }), hits: 0, misses: 0 };
 }
 
+/** Schema hash → short tag; grows by one entry per distinct schema the process checks against. */
+const TAGS = new Map<string, string>();
+let nextTag = 0;
+/** Past this many schemas the tag table starts over (tags keep counting up, so none is reused). */
+const MAX_TAGS = 10_000;
+
 /**
- * The cross-request cache key. Why these parts: schema hash and revision pin the inputs, so entries
- * never need invalidation (a write makes a new revision, a schema change a new hash); the request
- * context is part of the key because caveats read it; the subject is fixed per run.
+ * A short, process-unique stand-in for a schema hash in cache keys. Why: a key is hashed on every
+ * lookup, and the 64-character content hash was most of a warm check's time; the hash string itself
+ * is the same object on every call, so looking up its tag reuses V8's cached string hash.
  */
-function cacheKey(run: Run, key: string): string {
-  return `${run.schema.hash}|${run.reader.revision}|${run.keyPrefix}${key}`;
+export function schemaTag(hash: string): string {
+  let tag = TAGS.get(hash);
+  if (tag === undefined) {
+    if (TAGS.size >= MAX_TAGS) TAGS.clear();
+    tag = `s${nextTag++}`;
+    TAGS.set(hash, tag);
+  }
+  return tag;
 }
 
 /**
- * The cached final outcome of a root check, if any: the warm path of `check`, which answers without
- * building a run. Same key and validity rule as the dispatcher's own lookups.
+ * The cross-request cache key prefix of a run: `schemaTag|revision|subject|context|`; a node key
+ * (`type:id#name`) completes it. Why these parts: schema and revision pin the inputs, so entries
+ * never need invalidation (a write makes a new revision, a schema change a new hash); the request
+ * context is part of the key because caveats read it; the subject is fixed per run.
  */
-export function peekCache(
-  cache: DispatchCache,
-  schemaHash: string,
-  revision: number,
-  now: number,
-  keyPrefix: string,
-  key: string,
-): Outcome | undefined {
-  const hit = cache.lru.get(`${schemaHash}|${revision}|${keyPrefix}${key}`);
+export function cachePrefixOf(schemaHash: string, revision: number, keyPrefix: string): string {
+  return `${schemaTag(schemaHash)}|${revision}|${keyPrefix}`;
+}
+
+/**
+ * The cached final outcome under `key` (a full cache key) if valid for a reader whose clock reads
+ * `now`: the warm path of `check`, which answers without building a run. Same validity rule as the
+ * dispatcher's own lookups.
+ */
+export function peekCache(cache: DispatchCache, key: string, now: number): Outcome | undefined {
+  const hit = cache.lru.get(key);
   if (!hit || now < hit.computedAt || now >= hit.outcome.until) return undefined;
   cache.hits++;
   return hit.outcome;
@@ -103,7 +119,7 @@ export function createDispatch(cache: DispatchCache | undefined): Dispatch {
   const cached = (run: Run, req: DispatchRequest, key: string): Promise<Outcome> => {
     // Explain runs build proofs and must reflect a fresh walk, so they bypass the shared cache.
     if (!cache || run.explain) return compute(run, req, key);
-    const ck = cacheKey(run, key);
+    const ck = run.cachePrefix + key;
     const hit = cache.lru.get(ck);
     const now = run.reader.now;
     if (hit && now >= hit.computedAt && now < hit.outcome.until) {

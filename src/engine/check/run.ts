@@ -56,6 +56,8 @@ export interface Run {
   readonly context: Readonly<Record<string, unknown>> | undefined;
   /** `subject|context|`: the run-specific prefix of every memo and cache key of this run. */
   readonly keyPrefix: string;
+  /** `schemaTag|revision|subject|context|`: the prefix of this run's cross-request cache keys. */
+  readonly cachePrefix: string;
   readonly explain: boolean;
   /** Issue all reads of a permission node at once (see prefetch.ts). */
   readonly prefetch: boolean;

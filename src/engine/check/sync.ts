@@ -18,7 +18,7 @@ import type { ExprIR, RelationIR, SchemaIR } from '../../schema/ir.ts';
 import type { SnapshotReader, TupleQuery } from '../../store/types.ts';
 import { and, andNot, FALSE, or, TRUE, type Tri } from '../tri.ts';
 import type { CheckRequest } from '../types.ts';
-import { assertLive, type DispatchCache } from './dispatcher.ts';
+import { assertLive, cachePrefixOf, type DispatchCache } from './dispatcher.ts';
 import { caveatTri } from './evaluate.ts';
 import { Meta } from './reduce.ts';
 import type { Outcome } from './run.ts';
@@ -367,6 +367,6 @@ export function createSyncRun(
     memo,
     path: new Set(),
     cache,
-    cachePrefix: cache ? `${ctx.schema.hash}|${reader.revision}|${keyPrefix}` : '',
+    cachePrefix: cache ? cachePrefixOf(ctx.schema.hash, reader.revision, keyPrefix) : '',
   };
 }
