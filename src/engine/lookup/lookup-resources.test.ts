@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { arrayReader } from '../../../test/lookup/support/array-reader.ts';
+import { arrayReader, withOrderedQuery } from '../../../test/lookup/support/array-reader.ts';
 import { isAppError } from '../../errors.ts';
 import { parseTuple } from '../../model/index.ts';
 import { compileSchema } from '../../schema/index.ts';
@@ -238,5 +238,40 @@ definition document {
     reader.reads = 0;
     await lookupResources(createEngine(), pctx, viewReq);
     expect(onePage).toBe(reader.reads);
+  });
+});
+
+describe('lookupResources with an ordered store', () => {
+  it('reads only a page worth of tuples on the last hop, then resumes exactly', async () => {
+    const base = withOrderedQuery(arrayReader(tuples));
+    let returned = 0;
+    const reader = {
+      ...base,
+      queryOrdered: async (...args: Parameters<typeof base.queryOrdered>) => {
+        const out = await base.queryOrdered(...args);
+        returned += out.length;
+        return out;
+      },
+    };
+    const octx = { reader, schema };
+    const engine = countingEngine();
+    const full = await lookupResources(engine, ctx, viewReq);
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    for (let guard = 0; guard < 20; guard++) {
+      returned = 0;
+      const page = await lookupResources(engine, octx, {
+        ...viewReq,
+        limit: 3,
+        ...(cursor ? { cursor } : {}),
+      });
+      // Each ordered query is asked for limit + 1 tuples: the group's 30 grants are never all read.
+      expect(returned).toBeLessThanOrEqual(3 * 4);
+      seen.push(...page.results.map((r) => r.resourceId));
+      cursor = page.cursor;
+      if (!page.truncated) break;
+    }
+    expect(seen).toEqual(full.results.map((r) => r.resourceId));
+    expect(engine.checks).toBe(0);
   });
 });

@@ -170,9 +170,10 @@ async function* pages(
       }
       if (batch.length > 0) yield batch;
     }
+    if (!round.overflowed) return {};
+    // Resume after the largest id held (an overflowing round always holds one).
     const largest = ids[ids.length - 1];
-    if (!round.overflowed || largest === undefined) return {};
-    from = largest[0];
+    if (largest !== undefined) from = largest[0];
   }
 }
 

@@ -12,7 +12,8 @@ import type { SnapshotReader, TupleQuery } from '../../store/types.ts';
 import { assertTime, type Budget } from './budget.ts';
 import type { Members } from './members.ts';
 import { nodeKey, type NodeKey, type ReverseEdge, type SchemaGraph } from './schema-graph.ts';
-import type { IdSink } from './smallest-ids.ts';
+import { type IdSink, isBounded } from './smallest-ids.ts';
+import { hasOrderedQuery } from './types.ts';
 
 /** Most ids per store query; larger sets are split (SQL parameter and plan limits). */
 export const MAX_IDS_PER_QUERY = 4096;
@@ -54,13 +55,19 @@ export async function reverseReach(
     return l;
   };
 
-  // A target that leads nowhere delivers straight to the sink: nothing reads its members back.
-  const direct = sink !== undefined && !leads(target) ? sink : undefined;
+  // Sink-side nodes: the target (when it leads nowhere else) and same-type nodes whose every relevant
+  // edge is a ref into a sink-side node (`view = viewer + edit`: document#viewer). Their members are
+  // never read back by the walk, so they go straight to the sink, exact when some ref path is.
+  const sinkSide =
+    sink === undefined ? NO_SINK_SIDE : sinkSideNodes(graph, relevant, target, leads);
+  const ordered = sink !== undefined && hasOrderedQuery(reader) ? reader : undefined;
+  const bound = isBounded(sink) && ordered ? sink : undefined;
 
   // Records a member; re-queues it only when it is new or upgraded from candidate to exact.
   const add = (node: NodeKey, id: string, exact: boolean): void => {
-    if (direct !== undefined && node === target) {
-      direct.add(id, exact);
+    const viaRefs = sinkSide.get(node);
+    if (viaRefs !== undefined) {
+      (sink as IdSink).add(id, exact && viaRefs);
       return;
     }
     let members = state.get(node);
@@ -80,6 +87,24 @@ export async function reverseReach(
     d.set(id, exact);
   };
 
+  // Reads for an edge into the sink side: with an ordered store and a bounded sink, only the
+  // `capacity` first tuples by resource id after the sink's `after`. A full page of tuples cuts the
+  // sink after its last resource id (ids beyond it were not read).
+  const plain = (q: TupleQuery) => reader.query(q);
+  const limited =
+    bound && ordered
+      ? async (q: TupleQuery): Promise<Tuple[]> => {
+          const limit = bound.capacity;
+          const tuples = await ordered.queryOrdered(q, {
+            ...(bound.after !== undefined ? { afterResourceId: bound.after } : {}),
+            limit,
+          });
+          const last = tuples[tuples.length - 1];
+          if (tuples.length >= limit && last) bound.cutAfter(last.resource.id);
+          return tuples;
+        }
+      : plain;
+
   const start = nodeKey(subject.type, subject.relation);
   if (relevant.has(start)) add(start, subject.id, true);
 
@@ -91,19 +116,57 @@ export async function reverseReach(
     for (const [node, ids] of round) {
       for (const edge of graph.reverse.get(node) ?? []) {
         if (!relevant.has(edge.to)) continue;
-        reads.push(follow(reader, edge, ids, add));
+        reads.push(follow(sinkSide.has(edge.to) ? limited : plain, edge, ids, add));
       }
     }
     await Promise.all(reads);
   }
   const found = state.get(target) ?? new Map();
   if (sink === undefined) return found;
+  // A recursive target kept its members for the walk; the sink gets them now.
   for (const [id, exact] of found) sink.add(id, exact);
   return new Map();
 }
 
+const NO_SINK_SIDE: ReadonlyMap<NodeKey, boolean> = new Map();
+
+/** Sink-side nodes (see reverseReach) → whether some ref path from them to the target is exact. */
+function sinkSideNodes(
+  graph: SchemaGraph,
+  relevant: ReadonlySet<NodeKey>,
+  target: NodeKey,
+  leads: (node: NodeKey) => boolean,
+): ReadonlyMap<NodeKey, boolean> {
+  const out = new Map<NodeKey, boolean>();
+  if (leads(target)) return out;
+  out.set(target, true);
+  for (let changed = true; changed; ) {
+    changed = false;
+    for (const node of relevant) {
+      if (out.has(node)) continue;
+      const edges = (graph.reverse.get(node) ?? []).filter((e) => relevant.has(e.to));
+      if (edges.length === 0) continue;
+      let exact = false;
+      let all = true;
+      for (const e of edges) {
+        const to = e.kind === 'computed' ? out.get(e.to) : undefined;
+        if (to === undefined) {
+          all = false;
+          break;
+        }
+        exact ||= (e as { exact: boolean }).exact && to;
+      }
+      if (all) {
+        out.set(node, exact);
+        changed = true;
+      }
+    }
+  }
+  return out;
+}
+
 async function follow(
-  reader: SnapshotReader,
+  query: (q: TupleQuery) => Promise<Tuple[]>,
   edge: ReverseEdge,
   ids: Members,
   add: (node: NodeKey, id: string, exact: boolean) => void,
@@ -114,7 +177,7 @@ async function follow(
       return;
     case 'wildcard': {
       // Out of `type#...`: only the subject object itself lives there.
-      const tuples = await reader.query({
+      const tuples = await query({
         resourceType: edge.toType,
         relation: edge.toRel,
         subjectType: edge.subjectType,
@@ -135,7 +198,7 @@ async function follow(
           subjectIds,
           subjectRelation: edge.subjectRelation,
         }),
-        reader,
+        query,
         (t) => add(edge.to, t.resource.id, (ids.get(t.subject.id) ?? false) && !t.caveat),
       );
       return;
@@ -149,7 +212,7 @@ async function follow(
           subjectType: edge.subjectType,
           subjectIds,
         }),
-        reader,
+        query,
         (t) =>
           add(edge.to, t.resource.id, edge.exact && (ids.get(t.subject.id) ?? false) && !t.caveat),
       );
@@ -159,14 +222,14 @@ async function follow(
 
 async function batched(
   ids: Members,
-  query: (subjectIds: string[]) => TupleQuery,
-  reader: SnapshotReader,
+  build: (subjectIds: string[]) => TupleQuery,
+  query: (q: TupleQuery) => Promise<Tuple[]>,
   each: (t: Tuple) => void,
 ): Promise<void> {
   const all = [...ids.keys()];
   for (let i = 0; i < all.length; i += MAX_IDS_PER_QUERY) {
     const chunk = all.length <= MAX_IDS_PER_QUERY ? all : all.slice(i, i + MAX_IDS_PER_QUERY);
-    const tuples = await reader.query(query(chunk));
+    const tuples = await query(build(chunk));
     for (let j = 0; j < tuples.length; j++) each(tuples[j] as Tuple);
   }
 }

@@ -42,6 +42,25 @@ describe('SmallestIds', () => {
     },
   );
 
+  test.prop([
+    addsArb,
+    fc.array(fc.tuple(fc.nat(60), idArb), { maxLength: 3 }),
+    fc.integer({ min: 1, max: 20 }),
+    fc.option(idArb, { nil: undefined }),
+  ])('after cuts, keeps the smallest ids up to the lowest cut', (adds, cuts, capacity, after) => {
+    const top = new SmallestIds(capacity, after);
+    adds.forEach(([id, exact], i) => {
+      for (const [at, cut] of cuts) if (at === i) top.cutAfter(cut);
+      top.add(id, exact);
+    });
+    for (const [at, cut] of cuts) if (at >= adds.length) top.cutAfter(cut);
+    const horizon = cuts.map(([, c]) => c).sort()[0];
+    const below = adds.filter(([id]) => horizon === undefined || id <= horizon);
+    const want = reference(below, capacity, after);
+    expect(top.sorted()).toEqual(want.kept);
+    expect(top.overflowed).toBe(cuts.length > 0 || reference(adds, capacity, after).overflowed);
+  });
+
   it('refuses a capacity below one', () => {
     expect(() => new SmallestIds(0, undefined)).toThrow(RangeError);
   });

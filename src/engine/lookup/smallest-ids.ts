@@ -11,6 +11,25 @@ export interface IdSink {
 }
 
 /**
+ * A sink that wants only the `capacity` smallest ids above `after`, so a walk with an ordered store
+ * may read just that many tuples per query. A walk that stopped reading a source early calls
+ * `cutAfter(id)` with the resource id of the last tuple it read: ids above `id` may be missing, so
+ * the sink keeps only ids up to it. `id` itself is kept as found: more of its tuples may follow, but
+ * they could only prove it exact, and a candidate is confirmed by check anyway.
+ */
+export interface BoundedSink extends IdSink {
+  readonly capacity: number;
+  readonly after: string | undefined;
+  cutAfter(id: string): void;
+}
+
+/** True when `sink` is bounded (finite capacity), i.e. worth limiting store reads for. */
+export function isBounded(sink: IdSink | undefined): sink is BoundedSink {
+  const s = sink as Partial<BoundedSink> | undefined;
+  return typeof s?.cutAfter === 'function' && Number.isFinite(s.capacity);
+}
+
+/**
  * The `capacity` smallest distinct ids above `after`. Exactness only ever upgrades (candidate →
  * exact), so an id reached by several paths is exact when any path proves it. `overflowed` is true
  * when an id above `after` was dropped, i.e. the answer continues past the largest id kept: every id
@@ -20,9 +39,11 @@ export interface IdSink {
  * almost every id costs one string comparison with the current maximum. `capacity` may be
  * Infinity (no limit): the collector then keeps everything and sorts once at the end.
  */
-export class SmallestIds implements IdSink {
+export class SmallestIds implements BoundedSink {
   readonly #capacity: number;
   readonly #after: string | undefined;
+  /** Upper bound set by `cutAfter`: ids above it may be missing, so none above it is kept. */
+  #horizon: string | undefined;
   /** Max-heap of the kept ids (heap[0] is the largest); unused when capacity is Infinity. */
   readonly #heap: string[] = [];
   readonly #exact = new Map<string, boolean>();
@@ -34,9 +55,22 @@ export class SmallestIds implements IdSink {
     this.#after = after;
   }
 
-  /** True once some id above `after` was left out because the collector was full. */
+  /** True once some id above `after` was left out (the collector was full, or a source was cut). */
   get overflowed(): boolean {
     return this.#overflowed;
+  }
+
+  get capacity(): number {
+    return this.#capacity;
+  }
+
+  get after(): string | undefined {
+    return this.#after;
+  }
+
+  cutAfter(id: string): void {
+    this.#overflowed = true;
+    if (this.#horizon === undefined || id < this.#horizon) this.#horizon = id;
   }
 
   /** Number of ids kept. */
@@ -46,6 +80,10 @@ export class SmallestIds implements IdSink {
 
   add(id: string, exact: boolean): void {
     if (this.#after !== undefined && id <= this.#after) return;
+    if (this.#horizon !== undefined && id > this.#horizon) {
+      this.#overflowed = true;
+      return;
+    }
     const heap = this.#heap;
     // Full: anything above the current maximum is out without touching the map.
     if (this.#exact.size >= this.#capacity && id > (heap[0] as string)) {
@@ -75,11 +113,17 @@ export class SmallestIds implements IdSink {
     siftDown(heap, 0);
   }
 
-  /** The kept ids in ascending order with their exactness. */
+  /**
+   * The kept ids up to the cut (if any) in ascending order, with their exactness. Every id above
+   * `after` and up to the largest one returned is among them; when `overflowed`, more ids may
+   * follow the largest. Never empty when `overflowed` (a cut keeps its own id).
+   */
   sorted(): [string, boolean][] {
     // Default sort compares UTF-16 code units, the same order as `<`, without a JS callback.
     const ids = [...this.#exact.keys()].sort();
-    return ids.map((id) => [id, this.#exact.get(id) as boolean]);
+    const h = this.#horizon;
+    const kept = h === undefined ? ids : ids.filter((id) => id <= h);
+    return kept.map((id) => [id, this.#exact.get(id) as boolean]);
   }
 }
 
