@@ -17,6 +17,7 @@
  * a client loop through the typed client.
  *
  *   npx tsx bench/decision-log.bench.ts [--checks 20000] [--rounds 5] [--concurrency 16] [--http]
+ *     [--variants off,noproof,deferred]   (a subset of the variants; `off` should stay in it)
  *
  * Measured while building it (2026-11-23, 2 shared cores at load average ~13, so wall-clock
  * figures swing 2-5x between rounds; CPU µs per check is the steadier figure), in process,
@@ -62,9 +63,14 @@ const HTTP = process.argv.includes('--http');
 const SCHEMA = readFileSync(new URL('../schema/agents.zed', import.meta.url), 'utf8');
 
 type Variant = 'off' | 'noproof' | 'deferred' | 'cold' | 'inline';
-const VARIANTS: readonly Variant[] = HTTP
-  ? ['off', 'noproof', 'deferred', 'inline'] // the proof memo is not a server setting
-  : ['off', 'noproof', 'deferred', 'cold', 'inline'];
+const ONLY = process.argv.includes('--variants')
+  ? (process.argv[process.argv.indexOf('--variants') + 1] ?? '').split(',')
+  : undefined;
+const VARIANTS: readonly Variant[] = (
+  HTTP
+    ? (['off', 'noproof', 'deferred', 'inline'] as const) // the proof memo is not a server setting
+    : (['off', 'noproof', 'deferred', 'cold', 'inline'] as const)
+).filter((v) => ONLY === undefined || ONLY.includes(v));
 const PROOFS: Record<Exclude<Variant, 'off'>, DecisionProofMode> = {
   noproof: 'off',
   deferred: 'deferred',

@@ -27,8 +27,11 @@ export interface LineSinkStats {
 
 /** Where decision lines go. `write` never blocks and never throws. */
 export interface LineSink {
-  /** Queues one line (no trailing newline); false when it was dropped. */
-  write(line: string): boolean;
+  /**
+   * Queues one line (no trailing newline), or `lines` lines joined by newlines (a batch: one encode
+   * for all of them); false when it was dropped (a batch is kept or dropped whole).
+   */
+  write(line: string, lines?: number): boolean;
   /** Resolves once every line queued so far has been handed to the stream and the stream drained. */
   flush(): Promise<void>;
   /** Flushes, then ends the stream when the sink owns it (files), or leaves it open (stdout). */
@@ -141,24 +144,28 @@ export function createLineSink(stream: Writable, opts: LineSinkOptions = {}): Li
   }
 
   const sink: LineSink = {
-    write(line) {
-      if (failed || closed || queued >= maxQueued) {
-        dropped++;
+    write(line, lines = 1) {
+      if (failed || closed || queued + lines > maxQueued) {
+        dropped += lines;
         return false;
       }
-      // Worst case 3 bytes per UTF-16 unit, plus the newline.
-      const need = line.length * 3 + 1;
+      // Worst case 3 bytes per UTF-16 unit, plus the newline; measured exactly only when the worst
+      // case does not fit (a batch of ASCII lines usually does once counted).
+      let need = line.length * 3 + 1;
       let full = false;
       if (need > buf.length - pos) {
-        seal();
-        full = true;
-        if (need > buf.length) buf = Buffer.allocUnsafe(need);
+        need = Buffer.byteLength(line) + 1;
+        if (need > buf.length - pos) {
+          seal();
+          full = true;
+          if (need > buf.length) buf = Buffer.allocUnsafe(Math.max(need, chunkBytes));
+        }
       }
       pos += buf.write(line, pos);
       buf[pos++] = 10;
-      bufLines++;
-      queued++;
-      schedule(full);
+      bufLines += lines;
+      queued += lines;
+      schedule(full || pos === buf.length);
       return true;
     },
     async flush() {

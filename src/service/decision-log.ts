@@ -19,15 +19,16 @@ import type { Writable } from 'node:stream';
 import { LRUCache } from 'lru-cache';
 import { AppError } from '../errors.ts';
 import { formatObject, formatSubject } from '../model/index.ts';
+import type { CheckResult, Engine, EvalContext } from '../engine/index.ts';
 import {
-  type CheckResult,
-  type Engine,
-  type EvalContext,
-  formatProof,
-  type Proof,
-  type ProofStep,
-  proofTuples,
-} from '../engine/index.ts';
+  checkHead,
+  earliestExpiry,
+  errorCode,
+  isoTime,
+  proofJson,
+  safeJson,
+  str,
+} from './decision-log-format.ts';
 import { createLineSink, type LineSink, type LineSinkStats } from './decision-log-sink.ts';
 import type { CheckInput } from './types.ts';
 
@@ -104,11 +105,10 @@ export interface DecisionLog {
   stats(): DecisionLogStats;
 }
 
-const RESULT = {
-  allowed: 'has_permission',
-  denied: 'no_permission',
-  conditional: 'conditional_permission',
-} as const;
+/** Decisions captured per drain; a full ring is formatted at once (bounds the references held). */
+const RING = 64;
+
+type ExplainAt = { engine: Engine; ctx: EvalContext };
 
 /** Builds a decision log writing to `sink`. Throws `invalid_config` for a bad sample rate. */
 export function createDecisionLog(sink: LineSink, opts: DecisionLogOptions = {}): DecisionLog {
@@ -135,6 +135,16 @@ export function createDecisionLog(sink: LineSink, opts: DecisionLogOptions = {})
   /** Proofs being computed, shared by identical questions arriving meanwhile. */
   const computing = new Map<string, Promise<string>>();
 
+  // The capture ring. Why: the check path only stores two references and a timestamp here;
+  // formatting (strings, JSON, ISO time), proof memo lookups and the sink write happen in `drain`,
+  // once per event-loop turn (setImmediate: after this turn's answers went out) or when the ring
+  // is full, for the whole batch at once (one sink write per batch instead of one per line).
+  const ring: (CheckDecision | undefined)[] = new Array(RING).fill(undefined);
+  const ringAt: (ExplainAt | undefined)[] = new Array(RING).fill(undefined);
+  const ringTime = new Float64Array(RING);
+  let captured = 0;
+  let drainTimer: NodeJS.Immediate | undefined;
+
   function pump(): void {
     while (running < concurrency && backlog.length > 0) {
       const job = backlog.shift() as () => Promise<void>;
@@ -150,8 +160,84 @@ export function createDecisionLog(sink: LineSink, opts: DecisionLogOptions = {})
     }
   }
 
-  function emit(line: Record<string, unknown>): void {
-    sink.write(JSON.stringify(line));
+  /** Formats every captured decision and hands the finished lines to the sink in one write. */
+  function drain(): void {
+    if (drainTimer !== undefined) {
+      clearImmediate(drainTimer);
+      drainTimer = undefined;
+    }
+    const n = captured;
+    captured = 0;
+    let text = '';
+    let lines = 0;
+    for (let i = 0; i < n; i++) {
+      const d = ring[i] as CheckDecision;
+      const at = ringAt[i];
+      ring[i] = undefined;
+      ringAt[i] = undefined;
+      const line = checkLine(d, at, ringTime[i] as number);
+      if (line === undefined) continue;
+      text = lines === 0 ? line : `${text}\n${line}`;
+      lines++;
+    }
+    if (lines > 0) sink.write(text, lines);
+  }
+
+  /** The finished line of a decision, or undefined when its proof comes later (deferred). */
+  function checkLine(
+    d: CheckDecision,
+    explainAt: ExplainAt | undefined,
+    time: number,
+  ): string | undefined {
+    const head = checkHead(d, time);
+    const proof = d.result?.proof;
+    if (d.result?.permissionship !== 'allowed' || proofs === 'off' || proof)
+      return proof && proof.kind === 'step' ? `${head + proofJson(proof)}}` : `${head}}`;
+    if (!explainAt) return `${head}}`;
+    const reader = explainAt.ctx.reader;
+    const r = d.request;
+    const key = `${reader.revision}|${formatObject(r.resource)}#${r.permission}@${formatSubject(r.subject)}|${
+      r.context === undefined ? '' : safeJson(r.context)
+    }`;
+    const hit = memo?.get(key);
+    if (hit && reader.now < hit.until) return `${head + hit.json}}`;
+    const shared = computing.get(key);
+    if (shared) {
+      void shared.then((p) => sink.write(`${head + p}}`));
+      return undefined;
+    }
+    if (backlog.length >= maxPending) {
+      proofsSkipped++;
+      return `${head},"proofSkipped":"backlog"}`;
+    }
+    // Recompute at the same snapshot, without the request's signal or deadline: the request may
+    // already be finished (or cancelled) when the proof runs.
+    const ctx: EvalContext = { reader, schema: explainAt.ctx.schema };
+    let settle: (fragment: string) => void = () => {};
+    computing.set(key, new Promise((res) => (settle = res)));
+    backlog.push(async () => {
+      let fragment: string;
+      try {
+        const res = await explainAt.engine.check(ctx, { ...r, explain: true });
+        if (res.proof && res.proof.kind === 'step') {
+          fragment = proofJson(res.proof);
+          memo?.set(key, { json: fragment, until: earliestExpiry(res.proof) });
+        } else fragment = ',"proofSkipped":"not_reproduced"';
+      } catch {
+        fragment = ',"proofSkipped":"error"';
+      }
+      computing.delete(key);
+      settle(fragment);
+      sink.write(`${head + fragment}}`);
+    });
+    pump();
+    return undefined;
+  }
+
+  /** Formats what was captured and waits for pending proofs. */
+  async function settled(): Promise<void> {
+    drain();
+    if (running > 0 || backlog.length > 0) await new Promise<void>((r) => idle.push(r));
   }
 
   return {
@@ -163,163 +249,46 @@ export function createDecisionLog(sink: LineSink, opts: DecisionLogOptions = {})
     },
 
     recordCheck(d, explainAt) {
-      const head = checkHead(d, clock());
-      const proof = d.result?.proof;
-      if (d.result?.permissionship !== 'allowed' || proofs === 'off' || proof) {
-        sink.write(proof && proof.kind === 'step' ? head + proofJson(proof) + '}' : `${head}}`);
-        return;
-      }
-      if (!explainAt) {
-        sink.write(`${head}}`);
-        return;
-      }
-      const reader = explainAt.ctx.reader;
-      const r = d.request;
-      const key = `${reader.revision}|${formatObject(r.resource)}#${r.permission}@${formatSubject(r.subject)}|${
-        r.context === undefined ? '' : safeJson(r.context)
-      }`;
-      const hit = memo?.get(key);
-      if (hit && reader.now < hit.until) {
-        sink.write(`${head + hit.json}}`);
-        return;
-      }
-      const shared = computing.get(key);
-      if (shared) {
-        void shared.then((p) => sink.write(`${head + p}}`));
-        return;
-      }
-      if (backlog.length >= maxPending) {
-        proofsSkipped++;
-        sink.write(`${head},"proofSkipped":"backlog"}`);
-        return;
-      }
-      // Recompute at the same snapshot, without the request's signal or deadline: the request may
-      // already be finished (or cancelled) when the proof runs.
-      const ctx: EvalContext = { reader, schema: explainAt.ctx.schema };
-      let settle: (fragment: string) => void = () => {};
-      computing.set(key, new Promise((res) => (settle = res)));
-      backlog.push(async () => {
-        let fragment: string;
-        try {
-          const res = await explainAt.engine.check(ctx, { ...r, explain: true });
-          if (res.proof && res.proof.kind === 'step') {
-            fragment = proofJson(res.proof);
-            memo?.set(key, { json: fragment, until: earliestExpiry(res.proof) });
-          } else fragment = ',"proofSkipped":"not_reproduced"';
-        } catch {
-          fragment = ',"proofSkipped":"error"';
-        }
-        computing.delete(key);
-        settle(fragment);
-        sink.write(`${head + fragment}}`);
-      });
-      pump();
+      // The check path: two references and a timestamp; no strings, no JSON, no I/O.
+      ring[captured] = d;
+      ringAt[captured] = explainAt;
+      ringTime[captured] = clock();
+      if (++captured === RING) drain();
+      else drainTimer ??= setImmediate(drain);
     },
 
     recordLookup(d) {
-      const line: Record<string, unknown> = {
-        time: isoTime(clock()),
-        kind: d.kind,
-        ...(d.caller !== undefined ? { caller: d.caller } : {}),
-        resource: d.resource,
-        permission: d.permission,
-        subject: d.subject,
-        zookie: d.zookie,
-        found: d.found,
-      };
-      if (d.error !== undefined) {
-        line.result = 'error';
-        line.error = errorCode(d.error);
-      }
-      emit(line);
+      drain(); // checks captured before this lookup are written before it
+      let line = `{"time":"${isoTime(clock())}","kind":"${d.kind}"`;
+      if (d.caller !== undefined) line += `,"caller":${str(d.caller)}`;
+      line += `,"resource":${str(d.resource)},"permission":${str(d.permission)}`;
+      line += `,"subject":${str(d.subject)},"zookie":${str(d.zookie)},"found":${d.found}`;
+      if (d.error !== undefined) line += `,"result":"error","error":${str(errorCode(d.error))}`;
+      sink.write(`${line}}`);
     },
 
     async flush() {
-      if (running > 0 || backlog.length > 0) await new Promise<void>((r) => idle.push(r));
+      await settled();
       await sink.flush();
     },
 
     async close() {
-      if (running > 0 || backlog.length > 0) await new Promise<void>((r) => idle.push(r));
+      await settled();
       await sink.close();
     },
 
     stats() {
+      const s = sink.stats();
       return {
-        ...sink.stats(),
+        ...s,
+        // Captured decisions not yet formatted are queued lines too.
+        queued: s.queued + captured,
         sampledOut,
         proofsSkipped,
         proofsPending: running + backlog.length,
       };
     },
   };
-}
-
-/** Strings that need no JSON escaping (names, ids, zookies, key ids): written as they are. */
-const PLAIN = /^[A-Za-z0-9_:./|=+*#@-]*$/;
-
-function str(v: string): string {
-  return PLAIN.test(v) ? `"${v}"` : JSON.stringify(v);
-}
-
-/** JSON of a caller-supplied value; an unserialisable one (BigInt, cycle) never fails the check. */
-function safeJson(v: unknown): string {
-  try {
-    return JSON.stringify(v) ?? 'null';
-  } catch {
-    return '"[unserialisable]"';
-  }
-}
-
-let lastMs = Number.NaN;
-let lastIso = '';
-/** ISO time, formatted once per millisecond (many decisions share one at high rates). */
-function isoTime(ms: number): string {
-  if (ms !== lastMs) {
-    lastMs = ms;
-    lastIso = new Date(ms).toISOString();
-  }
-  return lastIso;
-}
-
-/**
- * One check decision as a JSON object text without its closing brace (the proof fields may follow).
- * Built as a string rather than an object plus `JSON.stringify`: this runs once per decision on the
- * check path, and names and ids from the tuple grammar never need escaping.
- */
-function checkHead(d: CheckDecision, now: number): string {
-  const r = d.request;
-  let out = `{"time":"${isoTime(now)}","kind":"${d.bulkIndex === undefined ? 'check' : 'bulk_check'}"`;
-  if (d.caller !== undefined) out += `,"caller":${str(d.caller)}`;
-  out += `,"resource":${str(formatObject(r.resource))},"permission":${str(r.permission)}`;
-  out += `,"subject":${str(formatSubject(r.subject))}`;
-  if (r.context && Object.keys(r.context).length > 0) out += `,"context":${safeJson(r.context)}`;
-  out += `,"result":"${d.result ? RESULT[d.result.permissionship] : 'error'}","zookie":${str(d.zookie)}`;
-  if (d.bulkIndex !== undefined) out += `,"index":${d.bulkIndex}`;
-  const missing = d.result?.missingParams;
-  if (missing && missing.length > 0) out += `,"missingContext":${JSON.stringify(missing)}`;
-  if (!d.result) out += `,"error":${str(errorCode(d.error))}`;
-  return out;
-}
-
-/** The proof fields: the one-line path (`formatProof`) and every tuple the grant used (both sides of an `&`). */
-function proofJson(proof: Proof): string {
-  return `,"proof":${JSON.stringify(formatProof(proof))},"proofTuples":${JSON.stringify(proofTuples(proof))}`;
-}
-
-/** When the first tuple a proof rests on expires (the proof is no longer a reason after that). */
-function earliestExpiry(proof: Proof): number {
-  let until = Number.POSITIVE_INFINITY;
-  const walk = (s: ProofStep): void => {
-    if (s.tuple?.expiresAt !== undefined && s.tuple.expiresAt < until) until = s.tuple.expiresAt;
-    for (const c of s.children) walk(c);
-  };
-  if (proof.kind === 'step') walk(proof);
-  return until;
-}
-
-function errorCode(err: unknown): string {
-  return err instanceof AppError ? err.code : 'internal';
 }
 
 /** Where a configured decision log writes: `stdout` (or `-`), or a file path (appended to). */
