@@ -129,6 +129,10 @@ export interface Clove {
     },
     opts?: CallOptions,
   ): Promise<Zookied & { results: AsyncIterable<ResourceFound> }>;
+  /**
+   * Subjects that have the permission on a resource, in id order (`*` first). `truncated` is
+   * present exactly when `limit` cut the list (more subjects exist); a deadline throws instead.
+   */
   lookupSubjects(
     req: {
       resource: ObjectRef;
@@ -139,7 +143,7 @@ export interface Clove {
       limit?: number;
     },
     opts?: CallOptions,
-  ): Promise<Zookied & { subjects: SubjectFound[] }>;
+  ): Promise<Zookied & { subjects: SubjectFound[]; truncated?: { reason: 'limit' } }>;
   /** Every relation and permission `subject` has on `resource` (denied ones are left out). */
   permissionsOf(
     req: { resource: ObjectRef; subject: SubjectRef; context?: RequestContext },

@@ -174,6 +174,8 @@ export function createPermissionUseCases(
         p === 'allowed' ? ('has_permission' as const) : ('conditional_permission' as const);
       return {
         zookie: rc.zookie,
+        // A list cut by `limit` says so (a deadline threw above): callers must not take it as whole.
+        ...(out.truncated ? { truncated: { reason: 'limit' as const } } : {}),
         subjects: out.subjects.map((s) => ({
           subjectId: s.subjectId,
           permissionship: lp(s.permissionship),
