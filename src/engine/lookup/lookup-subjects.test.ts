@@ -140,3 +140,56 @@ describe('lookupSubjects', () => {
     expect(isAppError(err, code as never)).toBe(true);
   });
 });
+
+describe('lookupSubjects over a union that reaches an intersection', () => {
+  // The agents shape: `view = viewer + agent_view`, `agent_view = delegated & running`. Many
+  // sessions are delegated, few run the workflow: intersecting the parts decides them all, where
+  // one forward walk would send every delegated session to check.
+  const agents = compileSchema(`definition user {
+  relation delegate: session
+  permission agent = delegate
+}
+definition session {}
+definition workflow {
+  relation session: session
+}
+definition document {
+  relation viewer: user
+  relation workflow: workflow
+  permission delegated = viewer->agent
+  permission agent_view = delegated & workflow->session
+  permission view = viewer + agent_view
+}`);
+  const many = Array.from({ length: 40 }, (_, i) => `user:u${i % 4}#delegate@session:s${i}`);
+  const actx = {
+    reader: arrayReader(
+      [
+        ...many,
+        ...['u0', 'u1', 'u2', 'u3'].map((u) => `document:d#viewer@user:${u}`),
+        'document:d#workflow@workflow:w',
+        'workflow:w#session@session:s7',
+        'workflow:w#session@session:s12',
+        'workflow:w#session@session:other',
+      ].map(parseTuple),
+    ),
+    schema: agents,
+  };
+
+  it('lists only sessions in both parts, without a check', async () => {
+    const inner = createEngine();
+    let checks = 0;
+    const counting = {
+      check: (c: Parameters<typeof inner.check>[0], r: Parameters<typeof inner.check>[1]) => {
+        checks++;
+        return inner.check(c, r);
+      },
+    };
+    const r = await lookupSubjects(counting, actx, {
+      resource: { type: 'document', id: 'd' },
+      permission: 'view',
+      subjectType: 'session',
+    });
+    expect(ids(r)).toEqual(['s12', 's7']);
+    expect(checks).toBe(0);
+  });
+});
