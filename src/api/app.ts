@@ -34,6 +34,18 @@ export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): App {
   const app = new OpenAPIHono<AppEnv>();
   const { metrics, logger } = deps;
 
+  // One recorder per (method, route, status) seen: the series is resolved once, not per request.
+  const durations = new Map<string, (seconds: number) => void>();
+  const observeDuration = (method: string, route: string, status: number, seconds: number) => {
+    const key = `${method} ${status} ${route}`;
+    let observe = durations.get(key);
+    if (!observe) {
+      observe = metrics.httpDuration.recorder({ method, route, status: String(status) });
+      durations.set(key, observe);
+    }
+    observe(seconds);
+  };
+
   app.use('*', async (c, next) => {
     const given = c.req.header('x-request-id');
     const requestId = given && REQUEST_ID.test(given) ? given : randomUUID();
@@ -49,11 +61,7 @@ export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): App {
       metrics.inFlight.add(-1);
       const seconds = (performance.now() - started) / 1000;
       const route = c.req.routePath === '/*' ? 'unmatched' : c.req.routePath;
-      metrics.httpDuration.observe(seconds, {
-        method: c.req.method,
-        route,
-        status: String(c.res.status),
-      });
+      observeDuration(c.req.method, route, c.res.status, seconds);
       if (route !== '/metrics' && route !== '/healthz' && route !== '/readyz')
         log.info('request', {
           method: c.req.method,

@@ -15,12 +15,15 @@ export interface Principal {
   readonly role: Role;
 }
 
+/** The caller when auth is off (no keys configured). */
+const ANONYMOUS: Principal = Object.freeze({ keyId: 'anonymous', role: 'admin' });
+
 /** Finds the key matching `Authorization: Bearer <secret>`; throws `unauthenticated`. */
 export function authenticate(
   keys: readonly ApiKey[],
   authorization: string | undefined,
 ): Principal {
-  if (keys.length === 0) return { keyId: 'anonymous', role: 'admin' };
+  if (keys.length === 0) return ANONYMOUS;
   const m = authorization ? /^Bearer\s+(\S+)\s*$/i.exec(authorization) : null;
   if (!m)
     throw new AppError('unauthenticated', 'missing bearer token (Authorization: Bearer <key>)');

@@ -6,9 +6,22 @@
 
 type Labels = Readonly<Record<string, string>>;
 
+const NO_LABELS: Labels = Object.freeze({});
+
+/**
+ * Series keys of label objects seen before. Hot callers pass the same (constant) label objects
+ * every time, so a metric update costs a WeakMap lookup instead of a sort and three regex passes.
+ */
+const KEYS = new WeakMap<Labels, string>();
+
 function labelKey(labels: Labels): string {
-  const keys = Object.keys(labels).sort();
-  return keys.map((k) => `${k}="${escapeLabel(String(labels[k]))}"`).join(',');
+  let key = KEYS.get(labels);
+  if (key === undefined) {
+    const keys = Object.keys(labels).sort();
+    key = keys.map((k) => `${k}="${escapeLabel(String(labels[k]))}"`).join(',');
+    KEYS.set(labels, key);
+  }
+  return key;
 }
 
 function escapeLabel(v: string): string {
@@ -39,13 +52,13 @@ export class Counter implements Metric {
     private readonly help: string,
   ) {}
 
-  inc(labels: Labels = {}, by = 1): void {
+  inc(labels: Labels = NO_LABELS, by = 1): void {
     const k = labelKey(labels);
     this.values.set(k, (this.values.get(k) ?? 0) + by);
   }
 
   /** The current value for exactly these labels (0 if never incremented). */
-  get(labels: Labels = {}): number {
+  get(labels: Labels = NO_LABELS): number {
     return this.values.get(labelKey(labels)) ?? 0;
   }
 
@@ -65,11 +78,11 @@ export class Gauge implements Metric {
     private readonly collect?: () => number | undefined,
   ) {}
 
-  set(value: number, labels: Labels = {}): void {
+  set(value: number, labels: Labels = NO_LABELS): void {
     this.values.set(labelKey(labels), value);
   }
 
-  add(delta: number, labels: Labels = {}): void {
+  add(delta: number, labels: Labels = NO_LABELS): void {
     const k = labelKey(labels);
     this.values.set(k, (this.values.get(k) ?? 0) + delta);
   }
@@ -99,21 +112,38 @@ export class Histogram implements Metric {
     private readonly buckets: readonly number[] = DEFAULT_BUCKETS,
   ) {}
 
-  observe(value: number, labels: Labels = {}): void {
-    const k = labelKey(labels);
+  observe(value: number, labels: Labels = NO_LABELS): void {
+    this.record(this.seriesOf(labelKey(labels)), value);
+  }
+
+  /**
+   * A recorder for one fixed label set: the series is looked up once, so each observation is only
+   * the bucket loop (for per-call hot paths such as store queries).
+   */
+  recorder(labels: Labels): (value: number) => void {
+    const s = this.seriesOf(labelKey(labels));
+    return (value) => this.record(s, value);
+  }
+
+  private seriesOf(k: string): { counts: number[]; sum: number; count: number } {
     let s = this.series.get(k);
     if (!s) {
       s = { counts: this.buckets.map(() => 0), sum: 0, count: 0 };
       this.series.set(k, s);
     }
+    return s;
+  }
+
+  private record(s: { counts: number[]; sum: number; count: number }, value: number): void {
+    const counts = s.counts;
     for (let i = 0; i < this.buckets.length; i++)
-      if (value <= (this.buckets[i] as number)) s.counts[i] = (s.counts[i] as number) + 1;
+      if (value <= (this.buckets[i] as number)) counts[i] = (counts[i] as number) + 1;
     s.sum += value;
     s.count += 1;
   }
 
   /** Number of observations for exactly these labels. */
-  count(labels: Labels = {}): number {
+  count(labels: Labels = NO_LABELS): number {
     return this.series.get(labelKey(labels))?.count ?? 0;
   }
 

@@ -39,7 +39,15 @@ export function createPermissionUseCases(
   'check' | 'bulkCheck' | 'expand' | 'lookupResources' | 'lookupSubjects' | 'permissionsOf'
 > {
   const { engine, reads, metrics, decisionLog: log } = deps;
-  const count = (outcome: string) => metrics?.checkOutcomes.inc({ outcome });
+  // Constant label objects: the metrics registry resolves each series once (see metrics.ts).
+  const OUTCOME = {
+    has_permission: { outcome: 'has_permission' },
+    no_permission: { outcome: 'no_permission' },
+    conditional_permission: { outcome: 'conditional_permission' },
+    error: { outcome: 'error' },
+  } as const;
+  const count = (outcome: keyof typeof OUTCOME, by = 1) =>
+    metrics?.checkOutcomes.inc(OUTCOME[outcome], by);
 
   return {
     async check(req, opts = {}) {
@@ -64,6 +72,11 @@ export function createPermissionUseCases(
     async bulkCheck(items, opts = {}) {
       const rc = await reads.at(opts);
       const results = await engine.bulkCheck(rc.ctx, items);
+      // Outcomes are tallied and counted once per kind, not once per item.
+      let allowed = 0;
+      let denied = 0;
+      let conditional = 0;
+      let failed = 0;
       const answers = results.map((r, i) => {
         if (log?.sample()) {
           const base = { caller: opts.caller, request: items[i] as CheckInput, zookie: rc.zookie };
@@ -73,15 +86,21 @@ export function createPermissionUseCases(
         }
         if (r.ok) {
           const answer = toAnswer(r.result);
-          count(answer.permissionship);
+          if (answer.permissionship === 'has_permission') allowed++;
+          else if (answer.permissionship === 'no_permission') denied++;
+          else conditional++;
           return { ok: true as const, answer };
         }
-        count('error');
+        failed++;
         return {
           ok: false as const,
           error: { code: r.error.code, message: r.error.message, details: r.error.details ?? {} },
         };
       });
+      if (allowed > 0) count('has_permission', allowed);
+      if (denied > 0) count('no_permission', denied);
+      if (conditional > 0) count('conditional_permission', conditional);
+      if (failed > 0) count('error', failed);
       return { zookie: rc.zookie, answers };
     },
 

@@ -2,7 +2,8 @@
  * Wraps a TupleStore so every call (and every snapshot query) is timed into
  * `clove_store_query_duration_seconds{op}`. The wrapper forwards everything else unchanged.
  */
-import type { SnapshotReader, TupleStore } from '../store/index.ts';
+import type { Tuple } from '../model/index.ts';
+import type { SnapshotReader, TupleQuery, TupleStore } from '../store/index.ts';
 import type { CloveMetrics } from './metrics.ts';
 
 const TIMED = [
@@ -17,21 +18,27 @@ const TIMED = [
   'gc',
 ] as const;
 
-/** The store with timing; `snapshot(rev).query` is timed as op `query`. */
+/**
+ * The store with timing; `snapshot(rev).query` is timed as op `query`, and so is the synchronous
+ * `querySync` when the store offers one (the memory store): dropping it here would send the engine
+ * down its promise-per-node path in the server while in-process callers take the synchronous one.
+ */
 export function instrumentStore(store: TupleStore, metrics: CloveMetrics): TupleStore {
   const h = metrics.storeDuration;
   const wrapped: Record<string, unknown> = {};
   for (const op of TIMED) {
     const fn = (store[op] as (...a: unknown[]) => Promise<unknown>).bind(store);
+    const observe = h.recorder({ op });
     wrapped[op] = async (...args: unknown[]) => {
       const t0 = performance.now();
       try {
         return await fn(...args);
       } finally {
-        h.observe((performance.now() - t0) / 1000, { op });
+        observe((performance.now() - t0) / 1000);
       }
     };
   }
+  const observeQuery = h.recorder({ op: 'query' });
   return {
     get kind() {
       return store.kind;
@@ -50,10 +57,20 @@ export function instrumentStore(store: TupleStore, metrics: CloveMetrics): Tuple
           try {
             return await reader.query(q);
           } finally {
-            h.observe((performance.now() - t0) / 1000, { op: 'query' });
+            observeQuery((performance.now() - t0) / 1000);
           }
         },
       };
+      const sync = (reader as SyncReader).querySync;
+      if (sync)
+        (timed as SyncReader).querySync = (q) => {
+          const t0 = performance.now();
+          try {
+            return sync.call(reader, q);
+          } finally {
+            observeQuery((performance.now() - t0) / 1000);
+          }
+        };
       return timed;
     },
     exportTuples: (o) => store.exportTuples(o),
@@ -61,3 +78,6 @@ export function instrumentStore(store: TupleStore, metrics: CloveMetrics): Tuple
     close: () => store.close(),
   };
 }
+
+/** A snapshot reader that may answer synchronously (see `SnapshotReader.querySync`). */
+type SyncReader = { querySync?: (q: TupleQuery) => Tuple[] };

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import type { Tuple } from '../model/index.ts';
+import type { SnapshotReader, TupleQuery, TupleStore } from '../store/index.ts';
+import { createMetrics } from './metrics.ts';
+import { instrumentStore } from './store-metrics.ts';
+
+const TUPLE = {
+  resource: { type: 'document', id: 'd' },
+  relation: 'viewer',
+  subject: { type: 'user', id: 'u', relation: '...' },
+} as Tuple;
+
+/** A store whose snapshots answer `query` and, when `sync`, `querySync` too. */
+function fakeStore(sync: boolean): TupleStore {
+  const reader: SnapshotReader & { querySync?: (q: TupleQuery) => Tuple[] } = {
+    revision: 7,
+    now: 1000,
+    query: async () => [TUPLE],
+    ...(sync ? { querySync: () => [TUPLE] } : {}),
+  };
+  const unused = async () => {
+    throw new Error('not used here');
+  };
+  const store: Record<string, unknown> = { kind: 'memory', storeId: 's', snapshot: () => reader };
+  for (const op of ['headRevision', 'checkRevision', 'write', 'deleteByFilter', 'read'])
+    store[op] = unused;
+  for (const op of ['bulkImport', 'readSchema', 'writeSchema', 'gc']) store[op] = unused;
+  return store as unknown as TupleStore;
+}
+
+const QUERY = { resourceType: 'document' } as unknown as TupleQuery;
+
+describe('instrumentStore', () => {
+  it('keeps a synchronous querySync and times it as op "query"', async () => {
+    const metrics = createMetrics();
+    const reader = instrumentStore(fakeStore(true), metrics).snapshot(7) as SnapshotReader & {
+      querySync?: (q: TupleQuery) => Tuple[];
+    };
+    expect(reader.revision).toBe(7);
+    expect(reader.now).toBe(1000);
+    expect(reader.querySync?.(QUERY)).toEqual([TUPLE]);
+    expect(await reader.query(QUERY)).toEqual([TUPLE]);
+    expect(metrics.storeDuration.count({ op: 'query' })).toBe(2);
+  });
+
+  it('offers no querySync when the store has none', () => {
+    const reader = instrumentStore(fakeStore(false), createMetrics()).snapshot(7);
+    expect('querySync' in reader).toBe(false);
+  });
+});
