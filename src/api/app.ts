@@ -5,6 +5,7 @@
  * (`/healthz`, `/readyz`, `/metrics`, `/openapi.json`, `/docs`).
  */
 import { randomUUID } from 'node:crypto';
+import { ServerResponse } from 'node:http';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { Scalar } from '@scalar/hono-api-reference';
 import { bodyLimit } from 'hono/body-limit';
@@ -52,7 +53,12 @@ export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): App {
     const log = logger.child({ requestId });
     c.set('requestId', requestId);
     c.set('logger', log);
-    c.header('x-request-id', requestId);
+    // Under @hono/node-server the header goes straight onto the node response (writeHead merges
+    // it into every response, streams and errors included): setting it through hono would make
+    // each response carry a web Headers object, built and converted back per call.
+    const outgoing = (c.env as { outgoing?: unknown } | undefined)?.outgoing;
+    if (outgoing instanceof ServerResponse) outgoing.setHeader('x-request-id', requestId);
+    else c.header('x-request-id', requestId);
     const started = performance.now();
     metrics.inFlight.add(1);
     try {
