@@ -275,3 +275,51 @@ describe('lookupResources with an ordered store', () => {
     expect(engine.checks).toBe(0);
   });
 });
+
+describe('lookupResources over a union that reaches an intersection', () => {
+  // The agents shape, reversed: a session's user views 30 documents, one of which links the
+  // workflow the session runs. Intersecting the parts decides it; one walk would send all 30
+  // documents (the intersection's first part) to check.
+  const agents = compileSchema(`definition user {
+  relation delegate: session
+  permission agent = delegate
+}
+definition session {}
+definition workflow {
+  relation session: session
+}
+definition document {
+  relation viewer: user
+  relation workflow: workflow
+  permission delegated = viewer->agent
+  permission agent_view = delegated & workflow->session
+  permission view = viewer + agent_view
+}`);
+  const actx = {
+    reader: arrayReader(
+      [
+        'user:u#delegate@session:s',
+        ...Array.from({ length: 30 }, (_, i) => `document:d${i}#viewer@user:u`),
+        'document:d7#workflow@workflow:w',
+        'document:x#workflow@workflow:w',
+        'workflow:w#session@session:s',
+      ].map(parseTuple),
+    ),
+    schema: agents,
+  };
+
+  it('lists only documents in both parts, without a check, and pages them', async () => {
+    const engine = countingEngine();
+    const req = {
+      resourceType: 'document',
+      permission: 'view',
+      subject: { type: 'session', id: 's', relation: '...' },
+    };
+    const r = await lookupResources(engine, actx, req);
+    expect(r.results.map((x) => x.resourceId)).toEqual(['d7']);
+    expect(engine.checks).toBe(0);
+    const page = await lookupResources(engine, actx, { ...req, limit: 1 });
+    expect(page.results.map((x) => x.resourceId)).toEqual(['d7']);
+    expect(page.truncated).toBeUndefined();
+  });
+});

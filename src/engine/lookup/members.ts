@@ -4,6 +4,7 @@
  * keeps them: an exact id surely has the permission, and an id not listed surely lacks it.
  */
 import type { ExprIR } from '../../schema/ir.ts';
+import { nodeKey, type SchemaGraph } from './schema-graph.ts';
 
 /** Object id → exact. */
 export type Members = Map<string, boolean>;
@@ -63,4 +64,59 @@ export function isPureUnion(e: ExprIR): boolean {
   if (e.kind === 'union') return e.children.every(isPureUnion);
   if (e.kind === 'intersection' || e.kind === 'exclusion') return false;
   return e.kind !== 'arrow' || e.mode === 'any';
+}
+
+/**
+ * True when set algebra over the parts beats one walk (forward or reverse): a non-recursive
+ * permission that is, or reaches through refs and arrows, a `&`, `-` or `.all`. Why the reach
+ * matters: in one walk an intersection generates candidates from its first part alone. For agents'
+ * `view = ... + agent_view` with `agent_view = delegated_view & workflow->running`, that is every
+ * session of every user who can view the document (~200), or every document a session's user can
+ * view, each confirmed by a full check, when intersecting the parts leaves a handful.
+ */
+export function needsSetAlgebra(graph: SchemaGraph, type: string, name: string): boolean {
+  let memo = ALGEBRA.get(graph);
+  if (!memo) {
+    memo = new Map();
+    ALGEBRA.set(graph, memo);
+  }
+  return needsAlgebra(graph, type, name, memo);
+}
+
+// Per graph: the answer depends on the schema only.
+const ALGEBRA = new WeakMap<SchemaGraph, Map<string, boolean>>();
+
+function needsAlgebra(
+  graph: SchemaGraph,
+  type: string,
+  name: string,
+  memo: Map<string, boolean>,
+): boolean {
+  const key = nodeKey(type, name);
+  const known = memo.get(key);
+  if (known !== undefined) return known;
+  const perm = graph.schema.definitions[type]?.permissions[name];
+  if (perm === undefined || graph.isRecursive(key)) {
+    memo.set(key, false);
+    return false;
+  }
+  // A non-recursive node never reaches itself, so this recursion ends; the guard is for safety.
+  memo.set(key, false);
+  const reaches = (e: ExprIR): boolean => {
+    switch (e.kind) {
+      case 'ref':
+        return needsAlgebra(graph, type, e.name, memo);
+      case 'union':
+        return e.children.some(reaches);
+      case 'arrow':
+        return (graph.schema.definitions[type]?.relations[e.tupleset]?.allowed ?? []).some(
+          (a) => !a.wildcard && needsAlgebra(graph, a.type, e.computed, memo),
+        );
+      default:
+        return false;
+    }
+  };
+  const out = !isPureUnion(perm.expr) || reaches(perm.expr);
+  memo.set(key, out);
+  return out;
 }

@@ -15,8 +15,8 @@ import { assertTime, type Budget } from './budget.ts';
 import {
   addMember,
   intersectMembers,
-  isPureUnion,
   type Members,
+  needsSetAlgebra,
   subtractMembers,
   unionMembers,
 } from './members.ts';
@@ -24,12 +24,12 @@ import { MAX_IDS_PER_QUERY, reverseReach } from './reverse-walk.ts';
 import { nodeKey, type SchemaGraph } from './schema-graph.ts';
 
 /**
- * True when `type#name` is answered by one reverse walk (a relation, a pure union, or a recursive
- * permission), so a bounded sink can be pushed into that walk; false when set algebra combines parts.
+ * True when `type#name` is answered by one reverse walk (a relation, a recursive permission, or a
+ * pure union that reaches no `&`, `-` or `.all`), so a bounded sink can be pushed into that walk;
+ * false when set algebra combines parts (see `needsSetAlgebra`).
  */
 export function answeredByOneWalk(graph: SchemaGraph, type: string, name: string): boolean {
-  const perm = graph.schema.definitions[type]?.permissions[name];
-  return !perm || isPureUnion(perm.expr) || graph.isRecursive(nodeKey(type, name));
+  return !needsSetAlgebra(graph, type, name);
 }
 
 /**

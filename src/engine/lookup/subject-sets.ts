@@ -14,69 +14,19 @@ import { forwardCollect } from './forward-walk.ts';
 import {
   addMember,
   intersectMembers,
-  isPureUnion,
   type Members,
+  needsSetAlgebra,
   subtractMembers,
   unionMembers,
 } from './members.ts';
-import { EXACT, nodeKey, type SchemaGraph } from './schema-graph.ts';
+import { EXACT, type SchemaGraph } from './schema-graph.ts';
 
 /** Internal signal: a part found `*`, so "unlisted means denied" no longer holds. */
 class HasWildcard extends Error {}
 
-/**
- * True when the algebra can do better than one forward walk: a non-recursive permission that is, or
- * reaches through refs and arrows, a `&`, `-` or `.all`. Why the reach matters: in one forward
- * walk an intersection generates candidates from its first part alone. For agents' `view = ... +
- * agent_view` with `agent_view = delegated_view & workflow->running`, that is every session of
- * every user who can view the document (~200), each confirmed by a full check, when intersecting
- * the parts leaves a handful.
- */
+/** True when the algebra can do better than one forward walk (see `needsSetAlgebra`). */
 export function worthSetAlgebra(graph: SchemaGraph, type: string, name: string): boolean {
-  let memo = ALGEBRA.get(graph);
-  if (!memo) {
-    memo = new Map();
-    ALGEBRA.set(graph, memo);
-  }
-  return needsAlgebra(graph, type, name, memo);
-}
-
-// Per graph: the answer depends on the schema only.
-const ALGEBRA = new WeakMap<SchemaGraph, Map<string, boolean>>();
-
-function needsAlgebra(
-  graph: SchemaGraph,
-  type: string,
-  name: string,
-  memo: Map<string, boolean>,
-): boolean {
-  const key = nodeKey(type, name);
-  const known = memo.get(key);
-  if (known !== undefined) return known;
-  const perm = graph.schema.definitions[type]?.permissions[name];
-  if (perm === undefined || graph.isRecursive(key)) {
-    memo.set(key, false);
-    return false;
-  }
-  // A non-recursive node never reaches itself, so this recursion ends; the guard is for safety.
-  memo.set(key, false);
-  const reaches = (e: ExprIR): boolean => {
-    switch (e.kind) {
-      case 'ref':
-        return needsAlgebra(graph, type, e.name, memo);
-      case 'union':
-        return e.children.some(reaches);
-      case 'arrow':
-        return (graph.schema.definitions[type]?.relations[e.tupleset]?.allowed ?? []).some(
-          (a) => !a.wildcard && needsAlgebra(graph, a.type, e.computed, memo),
-        );
-      default:
-        return false;
-    }
-  };
-  const out = !isPureUnion(perm.expr) || reaches(perm.expr);
-  memo.set(key, out);
-  return out;
+  return needsSetAlgebra(graph, type, name);
 }
 
 /**
