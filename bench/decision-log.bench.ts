@@ -57,6 +57,21 @@ function arg(name: string, fallback: number): number {
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 }
 const CHECKS = arg('checks', 20_000);
+const FORMATTER = process.argv.includes('--inline-format') ? 'inline' : 'worker';
+
+/**
+ * CPU time of the main thread alone (the one answering checks), in µs, from /proc on Linux (10 ms
+ * ticks); NaN elsewhere. Process CPU (`process.cpuUsage`) also counts the log's formatter worker.
+ */
+function mainThreadCpuUs(): number {
+  try {
+    const stat = readFileSync(`/proc/self/task/${process.pid}/stat`, 'utf8');
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) * 10_000;
+  } catch {
+    return Number.NaN;
+  }
+}
 const ROUNDS = arg('rounds', 5);
 const CONCURRENCY = arg('concurrency', 16);
 const HTTP = process.argv.includes('--http');
@@ -151,6 +166,7 @@ async function roundInProcess(v: Variant, round: number) {
       : openDecisionLog({
           target: file,
           proofs: PROOFS[v],
+          formatter: FORMATTER,
           ...(v === 'cold' ? { proofCacheSize: 0, maxPendingProofs: 1_000_000 } : {}),
         });
   const clove: Clove = createClove({
@@ -169,16 +185,18 @@ async function roundInProcess(v: Variant, round: number) {
   await log?.flush();
   const t0 = performance.now();
   const c0 = process.cpuUsage();
+  const m0 = mainThreadCpuUs();
   const { answersMs, wrong } = await runLoop(check);
   await log?.flush();
   const drainedMs = performance.now() - t0;
   const cpu = process.cpuUsage(c0);
+  const mainUs = mainThreadCpuUs() - m0;
   await clove.close();
   const lines = log ? readFileSync(file, 'utf8').split('\n').length - 1 : 0;
   if (log && lines !== CHECKS + W.queries.length)
     throw new Error(`${v}: expected ${CHECKS + W.queries.length} log lines, got ${lines}`);
   if (wrong > 0) throw new Error(`${v}: ${wrong} wrong answers`);
-  return { answersMs, drainedMs, cpuUs: cpu.user + cpu.system };
+  return { answersMs, drainedMs, cpuUs: cpu.user + cpu.system, mainUs };
 }
 
 /** One HTTP round: `startServer` in this process on a free port, client loop over loopback. */
@@ -206,12 +224,14 @@ async function roundHttp(v: Variant, round: number) {
   for (let i = 0; i < W.queries.length; i++) await check(i);
   const t0 = performance.now();
   const c0 = process.cpuUsage();
+  const m0 = mainThreadCpuUs();
   const { answersMs, wrong } = await runLoop(check);
   await server.close(); // flushes the decision log
   const drainedMs = performance.now() - t0;
   const cpu = process.cpuUsage(c0);
+  const mainUs = mainThreadCpuUs() - m0;
   if (wrong > 0) throw new Error(`${v}: ${wrong} wrong answers`);
-  return { answersMs, drainedMs, cpuUs: cpu.user + cpu.system };
+  return { answersMs, drainedMs, cpuUs: cpu.user + cpu.system, mainUs };
 }
 
 const median = (xs: number[]) => {
@@ -225,9 +245,11 @@ interface Samples {
   drained: number[];
   /** Process CPU time per check (µs), answers and log drain included: steadier than wall time on a shared machine. */
   cpu: number[];
+  /** Main-thread CPU time per check (µs): what the log costs the thread that answers checks. */
+  main: number[];
 }
 const results = new Map<Variant, Samples>(
-  VARIANTS.map((v) => [v, { answers: [], drained: [], cpu: [] }]),
+  VARIANTS.map((v) => [v, { answers: [], drained: [], cpu: [], main: [] }]),
 );
 console.log(
   `decision log bench (${HTTP ? 'HTTP' : 'in-process'}): ${CHECKS} checks × ${ROUNDS} rounds, ` +
@@ -237,13 +259,14 @@ for (let r = 0; r < ROUNDS; r++) {
   // Rotate the order every round so no variant always runs first (warm CPU, GC state).
   const order = VARIANTS.map((_, i) => VARIANTS[(i + r) % VARIANTS.length] as Variant);
   for (const v of order) {
-    const { answersMs, drainedMs, cpuUs } = HTTP
+    const { answersMs, drainedMs, cpuUs, mainUs } = HTTP
       ? await roundHttp(v, r)
       : await roundInProcess(v, r);
     const entry = results.get(v) as Samples;
     entry.answers.push((CHECKS / answersMs) * 1000);
     entry.drained.push((CHECKS / drainedMs) * 1000);
     entry.cpu.push(cpuUs / CHECKS);
+    entry.main.push(mainUs / CHECKS);
     if (typeof global.gc === 'function') global.gc();
   }
   process.stdout.write(`round ${r + 1}/${ROUNDS} done\n`);
@@ -252,13 +275,15 @@ rmSync(dir, { recursive: true, force: true });
 
 const base = median((results.get('off') as Samples).answers);
 const baseCpu = median((results.get('off') as Samples).cpu);
+const baseMain = median((results.get('off') as Samples).main);
 console.log(
-  '\nvariant    answers/s  vs off   drained/s   CPU µs/check  vs off   runs (answers/s | CPU µs/check)',
+  '\nvariant    answers/s  vs off   drained/s   CPU µs/check  vs off   main µs/check  vs off   runs (answers/s | CPU µs/check | main µs/check)',
 );
 for (const v of VARIANTS) {
   const e = results.get(v) as Samples;
   const a = median(e.answers);
   const c = median(e.cpu);
+  const m = median(e.main);
   const pct = (x: number, b: number) => `${((x / b - 1) * 100).toFixed(1)}%`;
   console.log(
     [
@@ -268,10 +293,13 @@ for (const v of VARIANTS) {
       median(e.drained).toFixed(0).padStart(11),
       c.toFixed(1).padStart(14),
       pct(c, baseCpu).padStart(7),
-      `  ${e.answers.map((x) => x.toFixed(0)).join(' ')} | ${e.cpu.map((x) => x.toFixed(1)).join(' ')}`,
+      m.toFixed(1).padStart(14),
+      pct(m, baseMain).padStart(7),
+      `  ${e.answers.map((x) => x.toFixed(0)).join(' ')} | ${e.cpu.map((x) => x.toFixed(1)).join(' ')} | ${e.main.map((x) => x.toFixed(1)).join(' ')}`,
     ].join(' '),
   );
 }
 console.log(
-  '(medians over rounds; answers/s: until every answer; drained/s: until the log is flushed)',
+  '(medians over rounds; answers/s: until every answer; drained/s: until the log is flushed;\n' +
+    ' CPU: the whole process, log worker included; main: the thread answering checks)',
 );

@@ -32,6 +32,8 @@ export interface LineSink {
    * for all of them); false when it was dropped (a batch is kept or dropped whole).
    */
   write(line: string, lines?: number): boolean;
+  /** Queues `lines` complete lines already encoded (UTF-8, each ending in a newline); false when dropped. */
+  writeBytes(bytes: Uint8Array, lines: number): boolean;
   /** Resolves once every line queued so far has been handed to the stream and the stream drained. */
   flush(): Promise<void>;
   /** Flushes, then ends the stream when the sink owns it (files), or leaves it open (stdout). */
@@ -166,6 +168,18 @@ export function createLineSink(stream: Writable, opts: LineSinkOptions = {}): Li
       bufLines += lines;
       queued += lines;
       schedule(full || pos === buf.length);
+      return true;
+    },
+    writeBytes(bytes, lines) {
+      if (failed || closed || queued + lines > maxQueued) {
+        dropped += lines;
+        return false;
+      }
+      // The chunk being filled goes first, so lines stay in order; the bytes are a chunk of their own.
+      seal();
+      sealed.push({ chunk: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), lines });
+      queued += lines;
+      schedule(true);
       return true;
     },
     async flush() {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../config.ts';
+import { AppError } from '../errors.ts';
 import { parseTuple } from '../model/index.ts';
 import { createEngine } from '../engine/index.ts';
 import { createMemoryStore } from '../store/index.ts';
@@ -108,6 +109,86 @@ describe('createDecisionLog', () => {
     expect(picked.filter(Boolean)).toHaveLength(2);
     expect(log.stats().sampledOut).toBe(6);
   });
+
+  it.each(['worker', 'inline'] as const)(
+    'formats batches larger than the capture ring in decision order (%s formatter)',
+    async (formatter) => {
+      const m = memoryStream();
+      const log = createDecisionLog(createLineSink(m.stream), {
+        formatter,
+        proofs: 'off',
+        clock: () => Date.UTC(2030, 0, 1),
+      });
+      const request = (i: number) => ({
+        resource: { type: 'document', id: `d${i % 7}` },
+        permission: i % 2 ? 'edit' : 'view',
+        subject: {
+          type: 'user',
+          id: i % 3 ? 'ann' : 'b\u00e9a "q"',
+          relation: i % 5 ? '...' : 'member',
+        },
+        ...(i % 4 === 0 ? { context: { task: `t${i}` } } : {}),
+      });
+      for (let i = 0; i < 600; i++) {
+        if (i === 300)
+          log.recordLookup({
+            caller: 'gw',
+            kind: 'lookup_resources',
+            resource: 'document',
+            permission: 'view',
+            subject: 'user:ann',
+            zookie: 'z1',
+            found: 3,
+          });
+        log.recordCheck({
+          caller: i % 10 ? 'gw' : 'other',
+          request: request(i),
+          zookie: i < 100 ? 'z1' : 'z2',
+          bulkIndex: i % 9 === 0 ? i : undefined,
+          ...(i % 11 === 0
+            ? { error: new AppError('unknown_relation', 'x') }
+            : {
+                result:
+                  i % 3 === 0
+                    ? { permissionship: 'conditional' as const, missingParams: ['task'] }
+                    : { permissionship: i % 2 ? ('allowed' as const) : ('denied' as const) },
+              }),
+        });
+      }
+      expect(log.stats().queued).toBeGreaterThan(0);
+      await log.close();
+      const out = lines(m.text());
+      expect(out).toHaveLength(601);
+      expect(out[300]).toMatchObject({ kind: 'lookup_resources', caller: 'gw', found: 3 });
+      const checks = out.filter((l) => l.kind !== 'lookup_resources');
+      checks.forEach((l, i) => {
+        const r = request(i);
+        const rel = r.subject.relation === '...' ? '' : `#${r.subject.relation}`;
+        expect(l).toMatchObject({
+          time: '2030-01-01T00:00:00.000Z',
+          kind: i % 9 === 0 ? 'bulk_check' : 'check',
+          caller: i % 10 ? 'gw' : 'other',
+          resource: `document:d${i % 7}`,
+          permission: r.permission,
+          subject: `user:${r.subject.id}${rel}`,
+          zookie: i < 100 ? 'z1' : 'z2',
+          result:
+            i % 11 === 0
+              ? 'error'
+              : i % 3 === 0
+                ? 'conditional_permission'
+                : i % 2
+                  ? 'has_permission'
+                  : 'no_permission',
+        });
+        expect(l.context).toEqual(r.context);
+        expect(l.index).toEqual(i % 9 === 0 ? i : undefined);
+        if (i % 11 === 0) expect(l.error).toBe('unknown_relation');
+        else if (i % 3 === 0) expect(l.missingContext).toEqual(['task']);
+      });
+      expect(log.stats()).toMatchObject({ written: 601, dropped: 0, queued: 0 });
+    },
+  );
 
   it('opening a file in a missing directory fails at startup with invalid_config', () => {
     expect(() => openDecisionLog({ target: join(dir, 'missing', 'x.log') })).toThrow(

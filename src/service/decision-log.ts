@@ -19,16 +19,16 @@ import type { Writable } from 'node:stream';
 import { LRUCache } from 'lru-cache';
 import { AppError } from '../errors.ts';
 import { formatObject, formatSubject } from '../model/index.ts';
+import { Worker } from 'node:worker_threads';
 import type { CheckResult, Engine, EvalContext } from '../engine/index.ts';
+import { earliestExpiry, errorCode, proofJson, safeJson, str } from './decision-log-format.ts';
 import {
-  checkHead,
-  earliestExpiry,
-  errorCode,
+  createFormatter,
+  type DecisionBatchMessage,
   isoTime,
-  proofJson,
-  safeJson,
-  str,
-} from './decision-log-format.ts';
+  RECORD,
+  RESULT_RAW,
+} from './decision-log-worker.mjs';
 import { createLineSink, type LineSink, type LineSinkStats } from './decision-log-sink.ts';
 import type { CheckInput } from './types.ts';
 
@@ -52,6 +52,13 @@ export interface DecisionLogOptions {
   readonly random?: () => number;
   /** Wall clock for the `time` field (tests). */
   readonly clock?: () => number;
+  /**
+   * Where lines are formatted: `worker` (default; a worker thread, so the check path's thread only
+   * flattens references) or `inline` (this thread, in the same background drain).
+   */
+  readonly formatter?: 'worker' | 'inline';
+  /** Lines waiting (captured, in the worker or in the sink) beyond which new ones are dropped (default 100,000). */
+  readonly maxQueuedLines?: number;
 }
 
 /** One check decision as the service reports it: an answer or the error it failed with. */
@@ -105,8 +112,13 @@ export interface DecisionLog {
   stats(): DecisionLogStats;
 }
 
-/** Decisions captured per drain; a full ring is formatted at once (bounds the references held). */
-const RING = 64;
+/** Decisions captured per drain; a full ring is flattened at once (bounds the references held). */
+const RING = 256;
+const RESULT_CODE = { allowed: 0, denied: 1, conditional: 2 } as const;
+const ERROR_RESULT = 3;
+const WORKER_URL = new URL('./decision-log-worker.mjs', import.meta.url);
+/** Interned strings beyond which the table restarts (bounds memory on both threads). */
+const MAX_STRINGS = 100_000;
 
 type ExplainAt = { engine: Engine; ctx: EvalContext };
 
@@ -122,8 +134,10 @@ export function createDecisionLog(sink: LineSink, opts: DecisionLogOptions = {})
   const clock = opts.clock ?? Date.now;
   const concurrency = opts.proofConcurrency ?? 2;
   const maxPending = opts.maxPendingProofs ?? 10_000;
+  const maxQueued = opts.maxQueuedLines ?? 100_000;
   let sampledOut = 0;
   let proofsSkipped = 0;
+  let dropped = 0;
   let running = 0;
   const backlog: (() => Promise<void>)[] = [];
   const idle: (() => void)[] = [];
@@ -135,15 +149,60 @@ export function createDecisionLog(sink: LineSink, opts: DecisionLogOptions = {})
   /** Proofs being computed, shared by identical questions arriving meanwhile. */
   const computing = new Map<string, Promise<string>>();
 
-  // The capture ring. Why: the check path only stores two references and a timestamp here;
-  // formatting (strings, JSON, ISO time), proof memo lookups and the sink write happen in `drain`,
-  // once per event-loop turn (setImmediate: after this turn's answers went out) or when the ring
-  // is full, for the whole batch at once (one sink write per batch instead of one per line).
+  // The capture ring. Why: the check path only stores two references and a timestamp here. The
+  // drain (once per event-loop turn, via setImmediate, after this turn's answers went out, or when
+  // the ring is full) flattens the batch into strings and numbers and posts it to the formatter
+  // worker (decision-log-worker.mjs), which builds and encodes the JSON lines on another thread.
   const ring: (CheckDecision | undefined)[] = new Array(RING).fill(undefined);
   const ringAt: (ExplainAt | undefined)[] = new Array(RING).fill(undefined);
   const ringTime = new Float64Array(RING);
   let captured = 0;
   let drainTimer: NodeJS.Immediate | undefined;
+  // The batch being built: records of numbers (strings interned), the strings new since the last
+  // batch, the rare extras, and how many lines it makes.
+  const ids = new Map<string, number>();
+  /** id → string, the main thread's copy of the table (seeds a fallback formatter). */
+  const names: string[] = [];
+  let reset = false;
+  let fresh: string[] = [];
+  let nums = new Float64Array(RECORD * RING * 2);
+  let used = 0;
+  let batchLines = 0;
+  /** The in-thread formatter (`formatter: 'inline'`, or after the worker failed). */
+  let local: ReturnType<typeof createFormatter> | undefined;
+  let seedLocal = false;
+
+  // The formatter worker: batches in flight, and who waits for them to come back.
+  let worker: Worker | undefined;
+  let inflight = 0;
+  let inflightLines = 0;
+  const returned: (() => void)[] = [];
+  if ((opts.formatter ?? 'worker') === 'inline') local = createFormatter();
+  else {
+    worker = new Worker(WORKER_URL, { workerData: { decisionLogFormatter: true } });
+    // Referenced only while batches are in flight: an idle log never keeps the process alive, and
+    // a pending flush always does.
+    worker.unref();
+    worker.on('message', (m: { bytes: Uint8Array; lines: number }) => {
+      inflight--;
+      inflightLines -= m.lines;
+      sink.writeBytes(m.bytes, m.lines);
+      if (inflight === 0) {
+        worker?.unref();
+        for (const w of returned.splice(0)) w();
+      }
+    });
+    worker.on('error', () => {
+      // Format in this thread from now on; the batches that were in flight are lost (counted).
+      worker = undefined;
+      local = createFormatter();
+      seedLocal = true;
+      dropped += inflightLines;
+      inflight = 0;
+      inflightLines = 0;
+      for (const w of returned.splice(0)) w();
+    });
+  }
 
   function pump(): void {
     while (running < concurrency && backlog.length > 0) {
@@ -160,55 +219,171 @@ export function createDecisionLog(sink: LineSink, opts: DecisionLogOptions = {})
     }
   }
 
-  /** Formats every captured decision and hands the finished lines to the sink in one write. */
-  function drain(): void {
-    if (drainTimer !== undefined) {
-      clearImmediate(drainTimer);
-      drainTimer = undefined;
+  // One-entry memo per record field: consecutive decisions mostly share the resource type,
+  // permission, subject type and relation, caller and zookie, so most fields skip the map.
+  const lastStr: (string | undefined)[] = new Array(RECORD).fill(undefined);
+  const lastId = new Float64Array(RECORD);
+  function internAt(field: number, s: string): number {
+    if (s === lastStr[field]) return lastId[field] as number;
+    const id = intern(s);
+    lastStr[field] = s;
+    lastId[field] = id;
+    return id;
+  }
+
+  function intern(s: string): number {
+    let id = ids.get(s);
+    if (id === undefined) {
+      id = names.length;
+      ids.set(s, id);
+      names.push(s);
+      fresh.push(s);
     }
+    return id;
+  }
+
+  /** Room for one more record. */
+  function reserve(): number {
+    if (used + RECORD > nums.length) {
+      const grown = new Float64Array(nums.length * 2);
+      grown.set(nums);
+      nums = grown;
+    }
+    const at = used;
+    used += RECORD;
+    batchLines++;
+    return at;
+  }
+
+  /** Appends one check record (layout in decision-log-worker.mjs); `tail` holds proof fields. */
+  function pushCheck(d: CheckDecision, time: number, tail: string | undefined): void {
+    const r = d.request;
+    const result = d.result;
+    const o = reserve();
+    nums[o] = time;
+    nums[o + 1] = d.caller === undefined ? -1 : internAt(1, d.caller);
+    nums[o + 2] = internAt(2, r.resource.type);
+    nums[o + 3] = internAt(3, r.resource.id);
+    nums[o + 4] = internAt(4, r.permission);
+    nums[o + 5] = internAt(5, r.subject.type);
+    nums[o + 6] = internAt(6, r.subject.id);
+    nums[o + 7] = internAt(7, r.subject.relation);
+    nums[o + 8] = internAt(8, d.zookie);
+    nums[o + 9] = result ? RESULT_CODE[result.permissionship] : ERROR_RESULT;
+    nums[o + 10] = d.bulkIndex ?? -1;
+    nums[o + 11] = r.context && hasKeys(r.context) ? internAt(11, safeJson(r.context)) : -1;
+    const missing = result?.missingParams;
+    nums[o + 12] = missing && missing.length > 0 ? internAt(12, JSON.stringify(missing)) : -1;
+    nums[o + 13] = result ? -1 : internAt(13, errorCode(d.error));
+    nums[o + 14] = tail === undefined ? -1 : internAt(14, tail);
+  }
+
+  /** Appends a line formatted here (lookups) in decision order and schedules a drain. */
+  function pushRaw(line: string): void {
+    flatten();
+    const o = reserve();
+    nums.fill(0, o, o + RECORD);
+    nums[o + 9] = RESULT_RAW;
+    nums[o + 14] = intern(line);
+    drainTimer ??= setImmediate(drain);
+  }
+
+  /** A check whose proof arrived after its turn: queued behind what was captured meanwhile. */
+  function pushLate(d: CheckDecision, time: number, tail: string): void {
+    flatten();
+    pushCheck(d, time, tail);
+    drainTimer ??= setImmediate(drain);
+  }
+
+  /** Moves the ring's decisions into the batch (deferred grants leave for the proof queue). */
+  function flatten(): void {
     const n = captured;
     captured = 0;
-    let text = '';
-    let lines = 0;
     for (let i = 0; i < n; i++) {
       const d = ring[i] as CheckDecision;
       const at = ringAt[i];
       ring[i] = undefined;
       ringAt[i] = undefined;
-      const line = checkLine(d, at, ringTime[i] as number);
-      if (line === undefined) continue;
-      text = lines === 0 ? line : `${text}\n${line}`;
-      lines++;
+      capture(d, at, ringTime[i] as number);
     }
-    if (lines > 0) sink.write(text, lines);
   }
 
-  /** The finished line of a decision, or undefined when its proof comes later (deferred). */
-  function checkLine(
-    d: CheckDecision,
-    explainAt: ExplainAt | undefined,
-    time: number,
-  ): string | undefined {
-    const head = checkHead(d, time);
+  /** Hands the batch to the worker (or formats it here when there is none). */
+  function drain(): void {
+    if (drainTimer !== undefined) {
+      clearImmediate(drainTimer);
+      drainTimer = undefined;
+    }
+    flatten();
+    if (batchLines === 0) return;
+    const m: DecisionBatchMessage = { reset, fresh, nums: nums.slice(0, used) };
+    const lines = batchLines;
+    reset = false;
+    fresh = [];
+    used = 0;
+    batchLines = 0;
+    if (ids.size > MAX_STRINGS) {
+      ids.clear();
+      names.length = 0;
+      lastStr.fill(undefined);
+      reset = true;
+    }
+    if (inflightLines + sink.stats().queued + lines > maxQueued) {
+      dropped += lines; // the disk (or the worker) is far behind: drop rather than grow
+      // The strings this batch introduced were never delivered: restart the table.
+      ids.clear();
+      names.length = 0;
+      lastStr.fill(undefined);
+      reset = true;
+      return;
+    }
+    if (worker) {
+      if (inflight++ === 0) worker.ref();
+      inflightLines += lines;
+      // The numbers move (a fresh slice, transferred); strings and extras are copied.
+      worker.postMessage(m, [m.nums.buffer as ArrayBuffer]);
+      return;
+    }
+    if (seedLocal) {
+      // The worker failed: the new formatter learns every string in use at once.
+      seedLocal = false;
+      m.reset = true;
+      m.fresh = names.slice();
+    }
+    const { text } = (local as ReturnType<typeof createFormatter>).format(m);
+    sink.write(text, lines);
+  }
+
+  /** Turns one captured decision into a record now, or later when its proof is ready (deferred). */
+  function capture(d: CheckDecision, explainAt: ExplainAt | undefined, time: number): void {
     const proof = d.result?.proof;
-    if (d.result?.permissionship !== 'allowed' || proofs === 'off' || proof)
-      return proof && proof.kind === 'step' ? `${head + proofJson(proof)}}` : `${head}}`;
-    if (!explainAt) return `${head}}`;
+    if (d.result?.permissionship !== 'allowed' || proofs === 'off' || proof) {
+      pushCheck(d, time, proof && proof.kind === 'step' ? proofJson(proof) : undefined);
+      return;
+    }
+    if (!explainAt) {
+      pushCheck(d, time, undefined);
+      return;
+    }
     const reader = explainAt.ctx.reader;
     const r = d.request;
     const key = `${reader.revision}|${formatObject(r.resource)}#${r.permission}@${formatSubject(r.subject)}|${
       r.context === undefined ? '' : safeJson(r.context)
     }`;
     const hit = memo?.get(key);
-    if (hit && reader.now < hit.until) return `${head + hit.json}}`;
+    if (hit && reader.now < hit.until) {
+      pushCheck(d, time, hit.json);
+      return;
+    }
     const shared = computing.get(key);
     if (shared) {
-      void shared.then((p) => sink.write(`${head + p}}`));
-      return undefined;
+      void shared.then((p) => pushLate(d, time, p));
+      return;
     }
     if (backlog.length >= maxPending) {
       proofsSkipped++;
-      return `${head},"proofSkipped":"backlog"}`;
+      pushCheck(d, time, ',"proofSkipped":"backlog"');
+      return;
     }
     // Recompute at the same snapshot, without the request's signal or deadline: the request may
     // already be finished (or cancelled) when the proof runs.
@@ -228,16 +403,19 @@ export function createDecisionLog(sink: LineSink, opts: DecisionLogOptions = {})
       }
       computing.delete(key);
       settle(fragment);
-      sink.write(`${head + fragment}}`);
+      pushLate(d, time, fragment);
     });
     pump();
-    return undefined;
   }
 
-  /** Formats what was captured and waits for pending proofs. */
+  /** Drains until nothing is captured, no proof is pending and every batch came back. */
   async function settled(): Promise<void> {
-    drain();
-    if (running > 0 || backlog.length > 0) await new Promise<void>((r) => idle.push(r));
+    for (;;) {
+      drain();
+      if (running > 0 || backlog.length > 0) await new Promise<void>((r) => idle.push(r));
+      else if (inflight > 0) await new Promise<void>((r) => returned.push(r));
+      else if (captured === 0 && batchLines === 0) return;
+    }
   }
 
   return {
@@ -251,20 +429,21 @@ export function createDecisionLog(sink: LineSink, opts: DecisionLogOptions = {})
     recordCheck(d, explainAt) {
       // The check path: two references and a timestamp; no strings, no JSON, no I/O.
       ring[captured] = d;
-      ringAt[captured] = explainAt;
+      // Only a grant whose proof is deferred needs the engine and snapshot later.
+      ringAt[captured] =
+        proofs === 'deferred' && d.result?.permissionship === 'allowed' ? explainAt : undefined;
       ringTime[captured] = clock();
       if (++captured === RING) drain();
       else drainTimer ??= setImmediate(drain);
     },
 
     recordLookup(d) {
-      drain(); // checks captured before this lookup are written before it
       let line = `{"time":"${isoTime(clock())}","kind":"${d.kind}"`;
       if (d.caller !== undefined) line += `,"caller":${str(d.caller)}`;
       line += `,"resource":${str(d.resource)},"permission":${str(d.permission)}`;
       line += `,"subject":${str(d.subject)},"zookie":${str(d.zookie)},"found":${d.found}`;
       if (d.error !== undefined) line += `,"result":"error","error":${str(errorCode(d.error))}`;
-      sink.write(`${line}}`);
+      pushRaw(`${line}}`);
     },
 
     async flush() {
@@ -274,6 +453,8 @@ export function createDecisionLog(sink: LineSink, opts: DecisionLogOptions = {})
 
     async close() {
       await settled();
+      await worker?.terminate();
+      worker = undefined;
       await sink.close();
     },
 
@@ -281,14 +462,21 @@ export function createDecisionLog(sink: LineSink, opts: DecisionLogOptions = {})
       const s = sink.stats();
       return {
         ...s,
-        // Captured decisions not yet formatted are queued lines too.
-        queued: s.queued + captured,
+        dropped: s.dropped + dropped,
+        // Decisions captured, batched or being formatted are queued lines too.
+        queued: s.queued + captured + batchLines + inflightLines,
         sampledOut,
         proofsSkipped,
         proofsPending: running + backlog.length,
       };
     },
   };
+}
+
+/** True when `o` has an own enumerable key (without allocating a key array). */
+function hasKeys(o: object): boolean {
+  for (const k in o) if (Object.hasOwn(o, k)) return true;
+  return false;
 }
 
 /** Where a configured decision log writes: `stdout` (or `-`), or a file path (appended to). */
