@@ -19,6 +19,9 @@ import {
 } from './service/index.ts';
 import { openStore, scheduleGc } from './store/index.ts';
 
+/** How long an idle keep-alive connection stays open. */
+const KEEP_ALIVE_MS = 65_000;
+
 export interface RunningServer {
   /** Base URL, e.g. `http://127.0.0.1:8080`. */
   readonly url: string;
@@ -83,6 +86,11 @@ export async function startServer(
     ) as Server;
     s.once('error', reject);
   });
+  // Keep idle keep-alive connections for 65 s (Node's default is 5 s): clients and load balancers
+  // that pool connections (typically 60 s idle) then reuse them instead of racing a server-side
+  // close and reconnecting. Headers must arrive within a bit more than that, as Node requires.
+  server.keepAliveTimeout = KEEP_ALIVE_MS;
+  server.headersTimeout = KEEP_ALIVE_MS + 1000;
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const host = config.host.includes(':') ? `[${config.host}]` : config.host;
