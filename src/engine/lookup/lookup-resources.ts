@@ -135,7 +135,7 @@ async function* pages(
       if (isOutOfTime(err)) return resume();
       throw err;
     }
-    const ids = round.sorted();
+    const ids = round.sortedIds();
 
     // Why windows: confirming candidates in id order keeps every emitted prefix final (a cursor may
     // follow it), while batching them keeps bulkCheck's shared reads. The window tracks the results
@@ -145,8 +145,7 @@ async function* pages(
       const size = Math.min(MAX_WINDOW, Math.max(MIN_WINDOW, limit - emitted + 1));
       const window = ids.slice(i, i + size);
       i += window.length;
-      const toCheck: string[] = [];
-      for (const [id, exact] of window) if (!exact) toCheck.push(id);
+      const toCheck = window.filter((id) => !round.isExact(id));
       let checked: ReadonlyMap<string, LookupResult | undefined> = NOTHING_CHECKED;
       try {
         // Windows of proven ids (the common case for unions) skip the engine entirely.
@@ -156,8 +155,10 @@ async function* pages(
         throw err;
       }
       const batch: LookupResult[] = [];
-      for (const [id, exact] of window) {
-        const r = exact ? { resourceId: id, permissionship: 'allowed' as const } : checked.get(id);
+      for (const id of window) {
+        const r = round.isExact(id)
+          ? { resourceId: id, permissionship: 'allowed' as const }
+          : checked.get(id);
         if (!r) continue;
         // One result past the limit proves the answer continues: only then is it `truncated`.
         if (emitted === limit) {
@@ -173,7 +174,7 @@ async function* pages(
     if (!round.overflowed) return {};
     // Resume after the largest id held (an overflowing round always holds one).
     const largest = ids[ids.length - 1];
-    if (largest !== undefined) from = largest[0];
+    if (largest !== undefined) from = largest;
   }
 }
 

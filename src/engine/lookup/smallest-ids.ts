@@ -114,16 +114,25 @@ export class SmallestIds implements BoundedSink {
   }
 
   /**
-   * The kept ids up to the cut (if any) in ascending order, with their exactness. Every id above
-   * `after` and up to the largest one returned is among them; when `overflowed`, more ids may
-   * follow the largest. Never empty when `overflowed` (a cut keeps its own id).
+   * The kept ids up to the cut (if any) in ascending order; `isExact` tells their exactness. Every
+   * id above `after` and up to the largest one returned is among them; when `overflowed`, more ids
+   * may follow the largest. Never empty when `overflowed` (a cut keeps its own id).
    */
-  sorted(): [string, boolean][] {
+  sortedIds(): string[] {
     // Default sort compares UTF-16 code units, the same order as `<`, without a JS callback.
     const ids = [...this.#exact.keys()].sort();
     const h = this.#horizon;
-    const kept = h === undefined ? ids : ids.filter((id) => id <= h);
-    return kept.map((id) => [id, this.#exact.get(id) as boolean]);
+    return h === undefined ? ids : ids.filter((id) => id <= h);
+  }
+
+  /** True when a kept id was proven by some path (false for candidates and unknown ids). */
+  isExact(id: string): boolean {
+    return this.#exact.get(id) === true;
+  }
+
+  /** `sortedIds` paired with exactness (for tests and small answers). */
+  sorted(): [string, boolean][] {
+    return this.sortedIds().map((id) => [id, this.isExact(id)]);
   }
 }
 
