@@ -202,8 +202,18 @@ async function runServerPhases(
     [...opts.phases].filter((p) => p !== 'check' && p !== 'check-concurrent' && p !== 'load'),
   );
   const target = createCloveHttpTarget({ url: server.url, cache: cache === 'on' });
-  for (const r of await runQueryPhases({ ...opts, phases: rest }, target, opened.kind, w, verifier))
-    out.push({ ...r, notes: { ...r.notes, serverRssMb: server.rssMb() } });
+  try {
+    for (const r of await runQueryPhases(
+      { ...opts, phases: rest },
+      target,
+      opened.kind,
+      w,
+      verifier,
+    ))
+      out.push({ ...r, notes: { ...r.notes, serverRssMb: server.rssMb() } });
+  } finally {
+    await target.close();
+  }
   return out;
 }
 
