@@ -16,6 +16,7 @@ import type {
 import { createEngine, type Engine, type ExpandNode } from '../engine/index.ts';
 import type { DecisionLog } from './decision-log.ts';
 import type { CloveMetrics } from './metrics.ts';
+import { rememberHeadRevision } from './head-cache.ts';
 import { createPermissionUseCases } from './permissions.ts';
 import { createReadContexts, type RevisionResolver } from './read-context.ts';
 import { createSchemaUseCases } from './schema.ts';
@@ -166,7 +167,8 @@ export interface Clove {
 
 /** Builds the service over a store. The engine is shared by all calls (its cache is safe to share). */
 export function createClove(opts: CreateCloveOptions): Clove {
-  const store = opts.metrics ? instrumentStore(opts.store, opts.metrics) : opts.store;
+  const measured = opts.metrics ? instrumentStore(opts.store, opts.metrics) : opts.store;
+  const store = rememberHeadRevision(measured);
   const engine = opts.engine ?? createEngine({});
   const zookies = createZookies(store, opts.quantumMs ?? 5000);
   const resolve = opts.resolveRevision ?? zookies.resolve;
@@ -191,7 +193,8 @@ export function createClove(opts: CreateCloveOptions): Clove {
     ...createWatchUseCase(deps),
     async ready() {
       try {
-        await withTimeout(store.headRevision(), 2000);
+        // The store itself, not the remembered head: readiness means the store answers now.
+        await withTimeout(measured.headRevision(), 2000);
         return { ok: true, detail: store.kind };
       } catch (err) {
         return { ok: false, detail: err instanceof Error ? err.message : String(err) };
