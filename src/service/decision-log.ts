@@ -3,34 +3,31 @@
  * caller key id, resource, permission, subject, result, zookie and, for grants, the proof path).
  * Bulk checks log one line per item; lookups log one summary line.
  *
- * Why it costs little on the check path: recording a decision formats one object and pushes a
- * string onto the batched sink (`decision-log-sink.ts`); disk writes happen later, in batches,
- * off the response path. Proofs are the expensive part (an explained check bypasses the engine's
- * cache), so by default (`proofs: 'deferred'`) a grant's proof is recomputed after the answer has
- * been returned, at the same snapshot (same revision and expiration clock, so the same answer),
- * with bounded concurrency and a bounded backlog. Proofs are memoised per (revision, question) and
- * reused while no tuple they rest on has expired, so a question asked again at the same revision
- * costs no second evaluation (the same reasoning as the engine's cache: a revision never changes).
- * `'inline'` explains the check itself (one uncached pass, no second evaluation); `'off'` logs no
- * proofs.
+ * Why it costs little on the check path: recording a decision stores two references and a
+ * timestamp in a ring. Once per event-loop turn (or when the ring is full) the ring is turned into
+ * records of interned numbers (`decision-log-batch.ts`) and shipped to a worker thread that builds
+ * and encodes the JSON lines (`decision-log-worker.mjs`); the bytes come back to the batched sink
+ * (`decision-log-sink.ts`), and disk writes happen in chunks. Proofs are the expensive part (an
+ * explained check bypasses the engine's cache), so by default (`proofs: 'deferred'`) a grant's
+ * proof is recomputed after the answer has been returned, at the same snapshot (same revision and
+ * expiration clock, so the same answer), with bounded concurrency and a bounded backlog. Proofs
+ * are memoised per (revision, question) and reused while no tuple they rest on has expired, so a
+ * question asked again at the same revision costs no second evaluation (the same reasoning as the
+ * engine's cache: a revision never changes). `'inline'` explains the check itself (one uncached
+ * pass, no second evaluation); `'off'` logs no proofs.
  */
 import { createWriteStream, openSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { LRUCache } from 'lru-cache';
 import { AppError } from '../errors.ts';
 import { formatObject, formatSubject } from '../model/index.ts';
-import { Worker } from 'node:worker_threads';
-import type { CheckResult, Engine, EvalContext } from '../engine/index.ts';
+import type { Engine, EvalContext } from '../engine/index.ts';
+import { type CheckDecision, createBatcher } from './decision-log-batch.ts';
 import { earliestExpiry, errorCode, proofJson, safeJson, str } from './decision-log-format.ts';
-import {
-  createFormatter,
-  type DecisionBatchMessage,
-  isoTime,
-  RECORD,
-  RESULT_RAW,
-} from './decision-log-worker.mjs';
 import { createLineSink, type LineSink, type LineSinkStats } from './decision-log-sink.ts';
-import type { CheckInput } from './types.ts';
+import { isoTime } from './decision-log-worker.mjs';
+
+export type { CheckDecision } from './decision-log-batch.ts';
 
 /** How grants get their proof path: recomputed after answering, from the check itself, or never. */
 export type DecisionProofMode = 'deferred' | 'inline' | 'off';
@@ -59,18 +56,6 @@ export interface DecisionLogOptions {
   readonly formatter?: 'worker' | 'inline';
   /** Lines waiting (captured, in the worker or in the sink) beyond which new ones are dropped (default 100,000). */
   readonly maxQueuedLines?: number;
-}
-
-/** One check decision as the service reports it: an answer or the error it failed with. */
-export interface CheckDecision {
-  /** API key id of the caller (`anonymous` when auth is off; absent for in-process calls). */
-  readonly caller?: string;
-  readonly request: CheckInput;
-  readonly zookie: string;
-  readonly result?: CheckResult;
-  readonly error?: unknown;
-  /** Position in a bulk check. */
-  readonly bulkIndex?: number;
 }
 
 /** A lookup's summary line. */
@@ -114,11 +99,6 @@ export interface DecisionLog {
 
 /** Decisions captured per drain; a full ring is flattened at once (bounds the references held). */
 const RING = 256;
-const RESULT_CODE = { allowed: 0, denied: 1, conditional: 2 } as const;
-const ERROR_RESULT = 3;
-const WORKER_URL = new URL('./decision-log-worker.mjs', import.meta.url);
-/** Interned strings beyond which the table restarts (bounds memory on both threads). */
-const MAX_STRINGS = 100_000;
 
 type ExplainAt = { engine: Engine; ctx: EvalContext };
 
@@ -134,10 +114,8 @@ export function createDecisionLog(sink: LineSink, opts: DecisionLogOptions = {})
   const clock = opts.clock ?? Date.now;
   const concurrency = opts.proofConcurrency ?? 2;
   const maxPending = opts.maxPendingProofs ?? 10_000;
-  const maxQueued = opts.maxQueuedLines ?? 100_000;
   let sampledOut = 0;
   let proofsSkipped = 0;
-  let dropped = 0;
   let running = 0;
   const backlog: (() => Promise<void>)[] = [];
   const idle: (() => void)[] = [];
@@ -151,58 +129,17 @@ export function createDecisionLog(sink: LineSink, opts: DecisionLogOptions = {})
 
   // The capture ring. Why: the check path only stores two references and a timestamp here. The
   // drain (once per event-loop turn, via setImmediate, after this turn's answers went out, or when
-  // the ring is full) flattens the batch into strings and numbers and posts it to the formatter
-  // worker (decision-log-worker.mjs), which builds and encodes the JSON lines on another thread.
+  // the ring is full) turns them into records for the batcher, which ships them to the formatter
+  // worker (decision-log-batch.ts, decision-log-worker.mjs).
   const ring: (CheckDecision | undefined)[] = new Array(RING).fill(undefined);
   const ringAt: (ExplainAt | undefined)[] = new Array(RING).fill(undefined);
   const ringTime = new Float64Array(RING);
   let captured = 0;
   let drainTimer: NodeJS.Immediate | undefined;
-  // The batch being built: records of numbers (strings interned), the strings new since the last
-  // batch, the rare extras, and how many lines it makes.
-  const ids = new Map<string, number>();
-  /** id → string, the main thread's copy of the table (seeds a fallback formatter). */
-  const names: string[] = [];
-  let reset = false;
-  let fresh: string[] = [];
-  let nums = new Float64Array(RECORD * RING * 2);
-  let used = 0;
-  let batchLines = 0;
-  /** The in-thread formatter (`formatter: 'inline'`, or after the worker failed). */
-  let local: ReturnType<typeof createFormatter> | undefined;
-  let seedLocal = false;
-
-  // The formatter worker: batches in flight, and who waits for them to come back.
-  let worker: Worker | undefined;
-  let inflight = 0;
-  let inflightLines = 0;
-  const returned: (() => void)[] = [];
-  if ((opts.formatter ?? 'worker') === 'inline') local = createFormatter();
-  else {
-    worker = new Worker(WORKER_URL, { workerData: { decisionLogFormatter: true } });
-    // Referenced only while batches are in flight: an idle log never keeps the process alive, and
-    // a pending flush always does.
-    worker.unref();
-    worker.on('message', (m: { bytes: Uint8Array; lines: number }) => {
-      inflight--;
-      inflightLines -= m.lines;
-      sink.writeBytes(m.bytes, m.lines);
-      if (inflight === 0) {
-        worker?.unref();
-        for (const w of returned.splice(0)) w();
-      }
-    });
-    worker.on('error', () => {
-      // Format in this thread from now on; the batches that were in flight are lost (counted).
-      worker = undefined;
-      local = createFormatter();
-      seedLocal = true;
-      dropped += inflightLines;
-      inflight = 0;
-      inflightLines = 0;
-      for (const w of returned.splice(0)) w();
-    });
-  }
+  const batch = createBatcher(sink, {
+    formatter: opts.formatter ?? 'worker',
+    maxQueuedLines: opts.maxQueuedLines ?? 100_000,
+  });
 
   function pump(): void {
     while (running < concurrency && backlog.length > 0) {
@@ -219,83 +156,7 @@ export function createDecisionLog(sink: LineSink, opts: DecisionLogOptions = {})
     }
   }
 
-  // One-entry memo per record field: consecutive decisions mostly share the resource type,
-  // permission, subject type and relation, caller and zookie, so most fields skip the map.
-  const lastStr: (string | undefined)[] = new Array(RECORD).fill(undefined);
-  const lastId = new Float64Array(RECORD);
-  function internAt(field: number, s: string): number {
-    if (s === lastStr[field]) return lastId[field] as number;
-    const id = intern(s);
-    lastStr[field] = s;
-    lastId[field] = id;
-    return id;
-  }
-
-  function intern(s: string): number {
-    let id = ids.get(s);
-    if (id === undefined) {
-      id = names.length;
-      ids.set(s, id);
-      names.push(s);
-      fresh.push(s);
-    }
-    return id;
-  }
-
-  /** Room for one more record. */
-  function reserve(): number {
-    if (used + RECORD > nums.length) {
-      const grown = new Float64Array(nums.length * 2);
-      grown.set(nums);
-      nums = grown;
-    }
-    const at = used;
-    used += RECORD;
-    batchLines++;
-    return at;
-  }
-
-  /** Appends one check record (layout in decision-log-worker.mjs); `tail` holds proof fields. */
-  function pushCheck(d: CheckDecision, time: number, tail: string | undefined): void {
-    const r = d.request;
-    const result = d.result;
-    const o = reserve();
-    nums[o] = time;
-    nums[o + 1] = d.caller === undefined ? -1 : internAt(1, d.caller);
-    nums[o + 2] = internAt(2, r.resource.type);
-    nums[o + 3] = internAt(3, r.resource.id);
-    nums[o + 4] = internAt(4, r.permission);
-    nums[o + 5] = internAt(5, r.subject.type);
-    nums[o + 6] = internAt(6, r.subject.id);
-    nums[o + 7] = internAt(7, r.subject.relation);
-    nums[o + 8] = internAt(8, d.zookie);
-    nums[o + 9] = result ? RESULT_CODE[result.permissionship] : ERROR_RESULT;
-    nums[o + 10] = d.bulkIndex ?? -1;
-    nums[o + 11] = r.context && hasKeys(r.context) ? internAt(11, safeJson(r.context)) : -1;
-    const missing = result?.missingParams;
-    nums[o + 12] = missing && missing.length > 0 ? internAt(12, JSON.stringify(missing)) : -1;
-    nums[o + 13] = result ? -1 : internAt(13, errorCode(d.error));
-    nums[o + 14] = tail === undefined ? -1 : internAt(14, tail);
-  }
-
-  /** Appends a line formatted here (lookups) in decision order and schedules a drain. */
-  function pushRaw(line: string): void {
-    flatten();
-    const o = reserve();
-    nums.fill(0, o, o + RECORD);
-    nums[o + 9] = RESULT_RAW;
-    nums[o + 14] = intern(line);
-    drainTimer ??= setImmediate(drain);
-  }
-
-  /** A check whose proof arrived after its turn: queued behind what was captured meanwhile. */
-  function pushLate(d: CheckDecision, time: number, tail: string): void {
-    flatten();
-    pushCheck(d, time, tail);
-    drainTimer ??= setImmediate(drain);
-  }
-
-  /** Moves the ring's decisions into the batch (deferred grants leave for the proof queue). */
+  /** Moves the ring's decisions into the batch (deferred grants may leave for the proof queue). */
   function flatten(): void {
     const n = captured;
     captured = 0;
@@ -308,61 +169,32 @@ export function createDecisionLog(sink: LineSink, opts: DecisionLogOptions = {})
     }
   }
 
-  /** Hands the batch to the worker (or formats it here when there is none). */
+  /** Flattens what was captured and ships the batch. */
   function drain(): void {
     if (drainTimer !== undefined) {
       clearImmediate(drainTimer);
       drainTimer = undefined;
     }
     flatten();
-    if (batchLines === 0) return;
-    const m: DecisionBatchMessage = { reset, fresh, nums: nums.slice(0, used) };
-    const lines = batchLines;
-    reset = false;
-    fresh = [];
-    used = 0;
-    batchLines = 0;
-    if (ids.size > MAX_STRINGS) {
-      ids.clear();
-      names.length = 0;
-      lastStr.fill(undefined);
-      reset = true;
-    }
-    if (inflightLines + sink.stats().queued + lines > maxQueued) {
-      dropped += lines; // the disk (or the worker) is far behind: drop rather than grow
-      // The strings this batch introduced were never delivered: restart the table.
-      ids.clear();
-      names.length = 0;
-      lastStr.fill(undefined);
-      reset = true;
-      return;
-    }
-    if (worker) {
-      if (inflight++ === 0) worker.ref();
-      inflightLines += lines;
-      // The numbers move (a fresh slice, transferred); strings and extras are copied.
-      worker.postMessage(m, [m.nums.buffer as ArrayBuffer]);
-      return;
-    }
-    if (seedLocal) {
-      // The worker failed: the new formatter learns every string in use at once.
-      seedLocal = false;
-      m.reset = true;
-      m.fresh = names.slice();
-    }
-    const { text } = (local as ReturnType<typeof createFormatter>).format(m);
-    sink.write(text, lines);
+    batch.post();
+  }
+
+  /** A line that does not come from the ring (lookups, late proofs): after what was captured. */
+  function later(add: () => void): void {
+    flatten();
+    add();
+    drainTimer ??= setImmediate(drain);
   }
 
   /** Turns one captured decision into a record now, or later when its proof is ready (deferred). */
   function capture(d: CheckDecision, explainAt: ExplainAt | undefined, time: number): void {
     const proof = d.result?.proof;
     if (d.result?.permissionship !== 'allowed' || proofs === 'off' || proof) {
-      pushCheck(d, time, proof && proof.kind === 'step' ? proofJson(proof) : undefined);
+      batch.check(d, time, proof && proof.kind === 'step' ? proofJson(proof) : undefined);
       return;
     }
     if (!explainAt) {
-      pushCheck(d, time, undefined);
+      batch.check(d, time, undefined);
       return;
     }
     const reader = explainAt.ctx.reader;
@@ -372,17 +204,17 @@ export function createDecisionLog(sink: LineSink, opts: DecisionLogOptions = {})
     }`;
     const hit = memo?.get(key);
     if (hit && reader.now < hit.until) {
-      pushCheck(d, time, hit.json);
+      batch.check(d, time, hit.json);
       return;
     }
     const shared = computing.get(key);
     if (shared) {
-      void shared.then((p) => pushLate(d, time, p));
+      void shared.then((p) => later(() => batch.check(d, time, p)));
       return;
     }
     if (backlog.length >= maxPending) {
       proofsSkipped++;
-      pushCheck(d, time, ',"proofSkipped":"backlog"');
+      batch.check(d, time, ',"proofSkipped":"backlog"');
       return;
     }
     // Recompute at the same snapshot, without the request's signal or deadline: the request may
@@ -403,7 +235,7 @@ export function createDecisionLog(sink: LineSink, opts: DecisionLogOptions = {})
       }
       computing.delete(key);
       settle(fragment);
-      pushLate(d, time, fragment);
+      later(() => batch.check(d, time, fragment));
     });
     pump();
   }
@@ -413,8 +245,10 @@ export function createDecisionLog(sink: LineSink, opts: DecisionLogOptions = {})
     for (;;) {
       drain();
       if (running > 0 || backlog.length > 0) await new Promise<void>((r) => idle.push(r));
-      else if (inflight > 0) await new Promise<void>((r) => returned.push(r));
-      else if (captured === 0 && batchLines === 0) return;
+      else {
+        await batch.returned();
+        if (captured === 0 && batch.pending() === 0) return;
+      }
     }
   }
 
@@ -443,7 +277,7 @@ export function createDecisionLog(sink: LineSink, opts: DecisionLogOptions = {})
       line += `,"resource":${str(d.resource)},"permission":${str(d.permission)}`;
       line += `,"subject":${str(d.subject)},"zookie":${str(d.zookie)},"found":${d.found}`;
       if (d.error !== undefined) line += `,"result":"error","error":${str(errorCode(d.error))}`;
-      pushRaw(`${line}}`);
+      later(() => batch.raw(`${line}}`));
     },
 
     async flush() {
@@ -453,8 +287,7 @@ export function createDecisionLog(sink: LineSink, opts: DecisionLogOptions = {})
 
     async close() {
       await settled();
-      await worker?.terminate();
-      worker = undefined;
+      await batch.close();
       await sink.close();
     },
 
@@ -462,21 +295,15 @@ export function createDecisionLog(sink: LineSink, opts: DecisionLogOptions = {})
       const s = sink.stats();
       return {
         ...s,
-        dropped: s.dropped + dropped,
+        dropped: s.dropped + batch.dropped(),
         // Decisions captured, batched or being formatted are queued lines too.
-        queued: s.queued + captured + batchLines + inflightLines,
+        queued: s.queued + captured + batch.pending(),
         sampledOut,
         proofsSkipped,
         proofsPending: running + backlog.length,
       };
     },
   };
-}
-
-/** True when `o` has an own enumerable key (without allocating a key array). */
-function hasKeys(o: object): boolean {
-  for (const k in o) if (Object.hasOwn(o, k)) return true;
-  return false;
 }
 
 /** Where a configured decision log writes: `stdout` (or `-`), or a file path (appended to). */
