@@ -87,6 +87,15 @@ export async function reverseReach(
     d.set(id, exact);
   };
 
+  // An edge into the sink side delivers straight to the sink, with the ref path's exactness
+  // looked up once per edge instead of once per tuple (the bulk of a large answer passes here).
+  const sinkAdder = (node: NodeKey): ((_: NodeKey, id: string, exact: boolean) => void) => {
+    const s = sink as IdSink;
+    return sinkSide.get(node)
+      ? (_node, id, exact) => s.add(id, exact)
+      : (_node, id) => s.add(id, false);
+  };
+
   // Reads for an edge into the sink side: with an ordered store and a bounded sink, only the
   // `capacity` first tuples by resource id after the sink's `after`. A full page of tuples cuts the
   // sink after its last resource id (ids beyond it were not read).
@@ -116,7 +125,8 @@ export async function reverseReach(
     for (const [node, ids] of round) {
       for (const edge of graph.reverse.get(node) ?? []) {
         if (!relevant.has(edge.to)) continue;
-        reads.push(follow(sinkSide.has(edge.to) ? limited : plain, edge, ids, add));
+        const toSink = sinkSide.has(edge.to);
+        reads.push(follow(toSink ? limited : plain, edge, ids, toSink ? sinkAdder(edge.to) : add));
       }
     }
     await Promise.all(reads);
@@ -199,7 +209,9 @@ async function follow(
           subjectRelation: edge.subjectRelation,
         }),
         query,
-        (t) => add(edge.to, t.resource.id, (ids.get(t.subject.id) ?? false) && !t.caveat),
+        allExact(ids)
+          ? (t) => add(edge.to, t.resource.id, !t.caveat)
+          : (t) => add(edge.to, t.resource.id, (ids.get(t.subject.id) ?? false) && !t.caveat),
       );
       return;
     case 'arrow':
@@ -213,8 +225,11 @@ async function follow(
           subjectIds,
         }),
         query,
-        (t) =>
-          add(edge.to, t.resource.id, edge.exact && (ids.get(t.subject.id) ?? false) && !t.caveat),
+        !edge.exact
+          ? (t) => add(edge.to, t.resource.id, false)
+          : allExact(ids)
+            ? (t) => add(edge.to, t.resource.id, !t.caveat)
+            : (t) => add(edge.to, t.resource.id, (ids.get(t.subject.id) ?? false) && !t.caveat),
       );
       return;
   }
@@ -232,4 +247,10 @@ async function batched(
     const tuples = await query(build(chunk));
     for (let j = 0; j < tuples.length; j++) each(tuples[j] as Tuple);
   }
+}
+
+/** True when every member is proven, so a tuple's exactness depends on its caveat alone. */
+function allExact(ids: Members): boolean {
+  for (const exact of ids.values()) if (!exact) return false;
+  return true;
 }
