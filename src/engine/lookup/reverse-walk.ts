@@ -23,11 +23,12 @@ export const MAX_IDS_PER_QUERY = 4096;
  * set when membership is proven. A superset of the allowed and conditional answers of check; throws
  * `OutOfTime` when the budget runs out mid-walk.
  *
- * With a `sink`, the target's members go to the sink instead (and the returned map is empty). Why:
- * the target is usually where the bulk of a large answer lands, and a bounded sink (`SmallestIds`)
- * keeps a page of 100 out of 10,000 in a heap instead of a map to be sorted. When the target leads
- * on to itself (a recursive target), its members are still needed by the walk and are handed to the
- * sink at the end.
+ * With a `sink`, the members of the sink side (the target, and same-type nodes that reach it only
+ * through refs) go to the sink instead, and the returned map is empty. Why: the bulk of a large
+ * answer lands there, and a bounded sink (`SmallestIds`) keeps a page of 100 out of 10,000 in a heap
+ * instead of a map to be sorted. With a bounded sink and a reader that serves `queryOrdered`, reads
+ * into the sink side are limited to the sink's capacity after its `after` (docs/lookups.md, "How a
+ * page is found"). A recursive target keeps its members for the walk and hands them over at the end.
  */
 export async function reverseReach(
   reader: SnapshotReader,
