@@ -8,6 +8,7 @@
  */
 export { createClove, type Clove, type CreateCloveOptions, type ServiceLimits } from './clove.ts';
 export {
+  type CheckDecision,
   createDecisionLog,
   openDecisionLog,
   DECISION_PROOF_MODES,
