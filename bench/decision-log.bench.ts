@@ -19,21 +19,23 @@
  *   npx tsx bench/decision-log.bench.ts [--checks 20000] [--rounds 5] [--concurrency 16] [--http]
  *     [--variants off,noproof,deferred]   (a subset of the variants; `off` should stay in it)
  *
- * Measured while building it (2026-11-23, 2 shared cores at load average ~13, so wall-clock
- * figures swing 2-5x between rounds; CPU µs per check is the steadier figure), in process,
- * 5000 checks × 5 rounds, medians:
- *   off 36,255 answers/s, 8.5 CPU µs/check (a cache hit: the cheapest a check gets)
- *   noproof 29,828/s (−18%), 14.0 µs (+5.5 µs per logged decision)
- *   deferred 29,618/s (−18%), 17.7 µs (+9 µs; proofs from the memo)
- *   cold 24,157/s answers (−33%) but only 4,460/s until every proof is written: 107 µs/check
- *     (each grant costs one explained, uncached evaluation)
- *   inline 1,085/s (−97%), 256 µs/check (every check explained and uncached)
- * A/B runs in one process (same store, a logged and an unlogged service, alternating rounds of
- * 20,000 checks, CPU time) gave +1.5 to +3 µs per decision for building the line (with a sink
- * that discards it) and +3 to +7 µs with the real file sink, on checks of 5-13 µs: on cache hits
- * the log is not "a few percent"; the per-decision cost is a few µs of CPU, never disk waits.
- * Over HTTP (--http, 2000 × 3) a check cost ~1,000-2,000 CPU µs on this machine, and the rounds
- * swung 151-725 checks/s, which hides a difference of a few µs: too noisy to quote a percentage.
+ * Reports, per variant: answers/s, process CPU µs per check (the log's formatter worker included),
+ * and main-thread CPU µs per check (Linux /proc): what logging costs the thread answering checks.
+ * `--inline-format` formats lines in the main thread instead of the worker (in-process only).
+ *
+ * Measured (2026-11-23, 2 shared cores at load average 6-9: wall-clock rounds swing 2x, so CPU is
+ * the figure to read), in process, 20,000 checks × 5-7 rounds, medians of main-thread µs/check:
+ *   before (line built at record time, commit 9fb4b8f), two runs:
+ *     off 9.0 / 9.0, noproof 15.0 / 16.5 (+6.0 / +7.5), deferred 17.5 / 16.0 (+8.5 / +7.0)
+ *   after (capture ring, interned records, formatter worker), three runs:
+ *     off 6.5 / 9.0 / 8.0, noproof 8.0 / 12.5 / 12.0 (+1.5 / +3.5 / +4.0),
+ *     deferred 14.0 / 16.5 / 14.5 (+7.5 / +7.5 / +6.5)
+ * The log's own share is 0.9 µs per decision (bench/decision-log-record.bench.ts; 2.3 µs before);
+ * the rest is the worker and the file writes competing for the same two cores, and the deferred
+ * proof memo lookup. On cache hits of 7-9 µs that is still not "a few percent".
+ * Earlier (5000 checks × 5, load ~13, before the engine's synchronous path): off 8.5 CPU µs/check,
+ * noproof +5.5 µs, deferred memoised +9 µs, cold 107 µs/check, inline 256 µs/check.
+ * Over HTTP a check costs ~1,000 CPU µs on this machine, and rounds swing 2x: see the guide.
  */
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
