@@ -12,12 +12,13 @@ import {
   createEngine,
   lookupResources,
   lookupSubjects,
+  type OrderedPage,
+  type OrderedSnapshotReader,
   permissionsOf,
 } from '../src/engine/index.ts';
 import { ELLIPSIS, type Tuple } from '../src/model/index.ts';
 import { compileSchema } from '../src/schema/index.ts';
 import { createMemoryStore } from '../src/store/index.ts';
-import type { OrderedPage, OrderedSnapshotReader } from '../src/engine/lookup/types.ts';
 import type { SnapshotReader, TupleQuery } from '../src/store/index.ts';
 import { docsWorkload } from './workloads/index.ts';
 import type { Size } from './workloads/index.ts';

@@ -4,7 +4,7 @@
  * any store implementation, and doubles as a reference for what a query must return.
  */
 import type { Tuple } from '../../../src/model/index.ts';
-import type { OrderedPage, OrderedSnapshotReader } from '../../../src/engine/lookup/types.ts';
+import type { OrderedPage, OrderedSnapshotReader } from '../../../src/engine/lookup/index.ts';
 import type { SnapshotReader, TupleQuery } from '../../../src/store/types.ts';
 
 /** Builds a reader over `tuples`; `now` decides expiration. `reads` counts queries (for tests). */
