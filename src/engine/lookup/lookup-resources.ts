@@ -71,8 +71,9 @@ function queryKey(req: LookupResourcesRequest): string {
 /**
  * Where a page's candidates come from: `fetch(capacity, after)` returns the `capacity` smallest
  * candidate ids above `after`, with `overflowed` set when more exist. A permission answered by one
- * reverse walk pushes the bound into the walk (no map or sort of the whole answer); set algebra
- * (`&`, `-`, `.all`) computes its members once per request and selects from them.
+ * reverse walk pushes the bound into the walk (no map or sort of the whole answer; with ordered
+ * reads, no read of it either); set algebra (a permission that is or reaches `&`, `-`, `.all`)
+ * computes its members once per request and selects from them.
  */
 function candidateSource(
   ctx: LookupContext,
