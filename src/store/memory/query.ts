@@ -1,7 +1,8 @@
 /**
  * The memory store's query planner: the engine's hot path. It picks the narrowest index for the query
- * (resource ids → `byResource`, subject ids → `bySubject`, else `byType`) so a point lookup is two map
- * lookups plus a visibility check per version, independent of store size.
+ * (resource ids → `byResource`, subject ids → `bySubject`, else `byType`; with both, the side with
+ * fewer stored rows) so a point lookup is two map lookups plus a visibility check per version,
+ * independent of store size and of the size of the group or object looked at.
  */
 import type { Revision, Tuple } from '../../model/index.ts';
 import type { TupleQuery } from '../types.ts';
@@ -94,9 +95,43 @@ class Scan {
   }
 }
 
+/** Resource buckets up to this many rows are scanned without looking at the subject side. */
+const SMALL_BUCKET = 16;
+
+/**
+ * A point lookup ("is user:u, or user:*, on group:g#member?"): one resource, one relation, a subject
+ * type and at most two subject ids. Scans whichever side stores fewer rows and returns true, or
+ * returns false for other shapes. Why: from the resource side such a read scans every member of a
+ * large group; from the subject side only the subject's own memberships.
+ */
+function pointScan(idx: TupleIndexes, q: TupleQuery, scan: Scan): boolean {
+  const { resourceType: rt, relation, subjectType: st, resourceIds, subjectIds } = q;
+  if (relation === undefined || st === undefined || resourceIds?.length !== 1 || !subjectIds)
+    return false;
+  const sids = distinct(subjectIds);
+  if (sids.length > 2) return false;
+  const byResource = idx.byResource.get(`${rt}\u0000${resourceIds[0]}`)?.get(relation);
+  if (!byResource) return true;
+  // A short bucket costs less to scan than the subject side's lookups.
+  if (byResource.length <= SMALL_BUCKET) {
+    scan.rows(byResource, true, false);
+    return true;
+  }
+  const first = idx.bySubject.get(`${rt}\u0000${st}\u0000${sids[0]}`)?.get(relation);
+  const second =
+    sids.length > 1
+      ? idx.bySubject.get(`${rt}\u0000${st}\u0000${sids[1]}`)?.get(relation)
+      : undefined;
+  if ((first?.length ?? 0) + (second?.length ?? 0) < byResource.length) {
+    if (scan.rows(first, false, true)) scan.rows(second, false, true);
+  } else scan.rows(byResource, true, false);
+  return true;
+}
+
 /** Walks the narrowest index for `q` (ids of the index used are not re-checked). */
 function run(idx: TupleIndexes, q: TupleQuery, scan: Scan): void {
   const { resourceType: rt, relation } = q;
+  if (pointScan(idx, q, scan)) return;
   if (q.resourceIds !== undefined) {
     // Distinct ids, so a repeated id can't return a tuple twice.
     for (const id of distinct(q.resourceIds))
