@@ -20,7 +20,6 @@ import { createWriteStream, openSync } from 'node:fs';
 import type { Writable } from 'node:stream';
 import { LRUCache } from 'lru-cache';
 import { AppError } from '../errors.ts';
-import { formatObject, formatSubject } from '../model/index.ts';
 import type { Engine, EvalContext } from '../engine/index.ts';
 import { type CheckDecision, createBatcher } from './decision-log-batch.ts';
 import { earliestExpiry, errorCode, proofJson, safeJson, str } from './decision-log-format.ts';
@@ -199,7 +198,9 @@ export function createDecisionLog(sink: LineSink, opts: DecisionLogOptions = {})
     }
     const reader = explainAt.ctx.reader;
     const r = d.request;
-    const key = `${reader.revision}|${formatObject(r.resource)}#${r.permission}@${formatSubject(r.subject)}|${
+    // One template, no intermediate strings: this runs for every deferred grant.
+    const sub = r.subject;
+    const key = `${reader.revision}|${r.resource.type}:${r.resource.id}#${r.permission}@${sub.type}:${sub.id}#${sub.relation}|${
       r.context === undefined ? '' : safeJson(r.context)
     }`;
     const hit = memo?.get(key);
