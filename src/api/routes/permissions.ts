@@ -13,6 +13,7 @@ import {
   toWireTree,
 } from '../wire/convert.ts';
 import { fastCheckBulkRequest, fastCheckRequest } from '../wire/fast-parse.ts';
+import { lookupResourcesLine } from '../wire/lines.ts';
 import * as W from '../wire/permissions.ts';
 
 export function addPermissionRoutes(app: App, deps: AppDeps): void {
@@ -159,17 +160,12 @@ export function addPermissionRoutes(app: App, deps: AppDeps): void {
           deadline: call.deadline,
         },
       );
-      return ndjsonResponse(
-        results,
-        (r) => ({
-          lookedUpAt: { token: zookie },
-          resourceObjectId: r.resourceId,
-          permissionship: toWireLookupPermissionship(r.permissionship),
-          partialCaveatInfo: partialCaveatInfo(r.missingContext),
-          afterResultCursor: r.cursor ? { token: r.cursor } : undefined,
-        }),
-        { logger: call.logger, onEnd: call.done },
-      );
+      // Lines built as text (wire/lines.ts): the same bytes as stringifying the response objects.
+      return ndjsonResponse(results, lookupResourcesLine(zookie), {
+        logger: call.logger,
+        onEnd: call.done,
+        raw: true,
+      });
     },
   );
 
