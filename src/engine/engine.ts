@@ -83,12 +83,13 @@ export function createEngine(opts: EngineOptions = {}): Engine {
 
   const engine: Engine = {
     async check(ctx, req) {
-      assertValidCheck(ctx, req);
       const explain = req.explain === true;
       const keyPrefix = keyPrefixOf(req);
       if (cache && !explain) {
         assertLive(ctx);
-        // Warm path: a cached root answers without building a run (microseconds).
+        // Warm path: a cached root answers without building a run (microseconds). Validation
+        // comes after it: an entry exists only for a node that was valid under this very schema
+        // (the key carries its tag) for this subject (wildcard subjects never get a run).
         const { reader } = ctx;
         const hit = peekCache(
           cache,
@@ -97,6 +98,7 @@ export function createEngine(opts: EngineOptions = {}): Engine {
         );
         if (hit) return plainResult(hit);
       }
+      assertValidCheck(ctx, req);
       const syncRun = syncAllowed && !explain && createSyncRun(ctx, req, keyPrefix, cache);
       if (syncRun)
         return plainResult(

@@ -89,6 +89,24 @@ describe('errors', () => {
     expect(isAppError(err, code as never)).toBe(true);
   });
 
+  it('still rejects invalid requests once the cache is warm (validation follows the warm lookup)', async () => {
+    const warm = createEngine();
+    const sync = {
+      schema: SCHEMA,
+      reader: arrayReader(['document:d#reader@user:*'], { sync: true }),
+    };
+    expect((await warm.check(sync, req('document:d#view@user:a'))).permissionship).toBe('allowed');
+    expect((await warm.check(sync, req('document:d#view@user:a'))).permissionship).toBe('allowed');
+    for (const [text, code] of [
+      ['document:d#view@user:*', 'wildcard_subject_not_allowed'],
+      ['document:d#nope@user:a', 'unknown_relation'],
+      ['nothing:d#view@user:a', 'unknown_definition'],
+    ] as const) {
+      const err = await warm.check(sync, req(text)).catch((e: unknown) => e);
+      expect(isAppError(err, code), text).toBe(true);
+    }
+  });
+
   it('answers a shallow grant even when a deeper branch would exceed the limit', async () => {
     expect((await engine.check(ctx, req('group:g0#member@user:shallow'))).permissionship).toBe(
       'allowed',
