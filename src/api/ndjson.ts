@@ -80,9 +80,16 @@ export async function ndjsonResponse<T>(
       await it.return?.();
     },
   });
+  // Declared chunked: otherwise @hono/node-server tries to read the stream's first chunks to
+  // send a Content-Length, and when the next chunk is not ready within two microtask turns it
+  // waits a setTimeout (1 ms or more under load) before writing anything.
   return new Response(body, {
     status: 200,
-    headers: { 'content-type': NDJSON, 'cache-control': 'no-store' },
+    headers: {
+      'content-type': NDJSON,
+      'cache-control': 'no-store',
+      'transfer-encoding': 'chunked',
+    },
   });
 }
 
