@@ -49,29 +49,9 @@ export function instrumentStore(store: TupleStore, metrics: CloveMetrics): Tuple
     ...(wrapped as Pick<TupleStore, (typeof TIMED)[number]>),
     snapshot(rev, opts) {
       const reader = store.snapshot(rev, opts);
-      const timed: SnapshotReader = {
-        revision: reader.revision,
-        now: reader.now,
-        async query(q) {
-          const t0 = performance.now();
-          try {
-            return await reader.query(q);
-          } finally {
-            observeQuery((performance.now() - t0) / 1000);
-          }
-        },
-      };
-      const sync = (reader as SyncReader).querySync;
-      if (sync)
-        (timed as SyncReader).querySync = (q) => {
-          const t0 = performance.now();
-          try {
-            return sync.call(reader, q);
-          } finally {
-            observeQuery((performance.now() - t0) / 1000);
-          }
-        };
-      return timed;
+      return (reader as SyncReader).querySync
+        ? new TimedSyncReader(reader, observeQuery)
+        : new TimedReader(reader, observeQuery);
     },
     exportTuples: (o) => store.exportTuples(o),
     watch: (after, o) => store.watch(after, o),
@@ -81,3 +61,41 @@ export function instrumentStore(store: TupleStore, metrics: CloveMetrics): Tuple
 
 /** A snapshot reader that may answer synchronously (see `SnapshotReader.querySync`). */
 type SyncReader = { querySync?: (q: TupleQuery) => Tuple[] };
+
+/**
+ * A reader whose queries are timed. Classes rather than object literals with closures: a snapshot
+ * is made per request, and prototype methods cost nothing per instance.
+ */
+class TimedReader implements SnapshotReader {
+  readonly revision: number;
+  readonly now: number;
+
+  constructor(
+    protected readonly reader: SnapshotReader,
+    protected readonly observe: (seconds: number) => void,
+  ) {
+    this.revision = reader.revision;
+    this.now = reader.now;
+  }
+
+  async query(q: TupleQuery): Promise<Tuple[]> {
+    const t0 = performance.now();
+    try {
+      return await this.reader.query(q);
+    } finally {
+      this.observe((performance.now() - t0) / 1000);
+    }
+  }
+}
+
+/** A timed reader over a store that also answers synchronously. */
+class TimedSyncReader extends TimedReader {
+  querySync(q: TupleQuery): Tuple[] {
+    const t0 = performance.now();
+    try {
+      return (this.reader as Required<SyncReader>).querySync(q);
+    } finally {
+      this.observe((performance.now() - t0) / 1000);
+    }
+  }
+}
