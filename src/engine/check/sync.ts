@@ -38,9 +38,15 @@ export interface SyncRun {
   /** Nodes being evaluated (the lineage): reaching one again is a data cycle. */
   readonly path: Set<string>;
   readonly cache: DispatchCache | undefined;
-  /** `schemaHash|revision|subject|context|`: prepended to a node key to form its cache key. */
+  /** `schemaTag|revision|subject|context|`: prepended to a node key to form its cache key. */
   readonly cachePrefix: string;
+  /** Subject ids of direct reads (`[id]`, `['*']`, `[id, '*']`), built once per run. */
+  readonly exactIds: readonly string[];
+  readonly wildIds: readonly string[];
+  readonly bothIds: readonly string[];
 }
+
+const WILDCARD_IDS: readonly string[] = Object.freeze([WILDCARD]);
 
 const IDENTITY: Outcome = Object.freeze({ tri: TRUE, until: Number.POSITIVE_INFINITY });
 
@@ -169,7 +175,7 @@ function relationSync(
       resourceIds,
       relation: name,
       subjectType: s.type,
-      subjectIds: exact && wild ? [s.id, WILDCARD] : exact ? [s.id] : [WILDCARD],
+      subjectIds: exact && wild ? run.bothIds : exact ? run.exactIds : run.wildIds,
       subjectRelation: s.relation,
     });
     meta.tuples(direct);
@@ -368,5 +374,8 @@ export function createSyncRun(
     path: new Set(),
     cache,
     cachePrefix: cache ? cachePrefixOf(ctx.schema.hash, reader.revision, keyPrefix) : '',
+    exactIds: [req.subject.id],
+    wildIds: WILDCARD_IDS,
+    bothIds: [req.subject.id, WILDCARD],
   };
 }
