@@ -35,6 +35,20 @@ export interface SnapshotReader {
    * the engine then evaluates without a promise per node. Throws what `query` would reject with.
    */
   querySync?(q: TupleQuery): Tuple[];
+  /**
+   * Optional ordered, limited read (lookupResources' last hop reads about a page of tuples with it):
+   * the tuples `query(q)` would return whose resource id is above `page.afterResourceId`, in
+   * ascending resource id order (JS `<`; bytewise `COLLATE "C"` in SQL, the same order for the ASCII
+   * ids the model admits), at most `page.limit`; fewer than `limit` means none follow. Order among
+   * tuples of one resource id is free. Served by every built-in store (memory, PGlite, Postgres).
+   */
+  queryOrdered?(q: TupleQuery, page: OrderedPage): Promise<Tuple[]>;
+}
+
+/** One ordered page of a tuple query: tuples with `resource.id > afterResourceId`, at most `limit`. */
+export interface OrderedPage {
+  readonly afterResourceId?: string;
+  readonly limit: number;
 }
 
 /** Selects tuples for reads, deletes and preconditions; every field but `resourceType` narrows. */

@@ -3,8 +3,8 @@
  * they need. The engine is seen structurally (`LookupEngine`) so that lookups depend on the contract
  * of `check`, not on how it is built; `createEngine(...)` satisfies it.
  */
-import type { ObjectRef, SubjectRef, Tuple } from '../../model/index.ts';
-import type { SnapshotReader, TupleQuery } from '../../store/types.ts';
+import type { ObjectRef, SubjectRef } from '../../model/index.ts';
+import type { OrderedPage, SnapshotReader } from '../../store/types.ts';
 import type { BulkCheckItem, CheckRequest, CheckResult, EvalContext } from '../types.ts';
 
 export type { CheckRequest, CheckResult };
@@ -108,28 +108,17 @@ export interface PermissionsOfRequest {
   readonly context?: RequestContext;
 }
 
-/** One ordered page of a tuple query: tuples with `resource.id > afterResourceId`, at most `limit`. */
-export interface OrderedPage {
-  readonly afterResourceId?: string;
-  readonly limit: number;
-}
+export type { OrderedPage };
 
 /**
- * An optional store capability that lets lookupResources read only a page's worth of tuples on its
- * last hop. Contract: `queryOrdered(q, page)` returns the tuples `query(q)` would return whose
- * resource id is above `page.afterResourceId`, in ascending resource id order (JS `<`; bytewise
- * `COLLATE "C"` is the same order for the ASCII ids the model admits), at most `page.limit` of them;
- * fewer than `limit` means none follow. Order among tuples of one resource id is free.
- *
- * Why here and not on `SnapshotReader`: no store implements it yet. A reader without it gets the
- * same answers (the walk reads every tuple of the last hop and keeps a bounded heap). Once the
- * stores serve it (Postgres from an index ending in `resource_id`), it belongs in store/types.ts.
+ * A reader that serves the optional ordered, limited reads of `SnapshotReader.queryOrdered` (see
+ * store/types.ts for the contract): lookupResources then reads only a page's worth of tuples on its
+ * last hop. A reader without it gets the same answers (the walk reads every tuple of the last hop
+ * and keeps a bounded heap).
  */
-export interface OrderedSnapshotReader extends SnapshotReader {
-  queryOrdered(q: TupleQuery, page: OrderedPage): Promise<Tuple[]>;
-}
+export type OrderedSnapshotReader = SnapshotReader & Required<Pick<SnapshotReader, 'queryOrdered'>>;
 
 /** True when `reader` serves ordered, limited queries (see OrderedSnapshotReader). */
 export function hasOrderedQuery(reader: SnapshotReader): reader is OrderedSnapshotReader {
-  return typeof (reader as Partial<OrderedSnapshotReader>).queryOrdered === 'function';
+  return typeof reader.queryOrdered === 'function';
 }

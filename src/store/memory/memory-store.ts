@@ -33,6 +33,7 @@ import {
 import type {
   DeleteResult,
   GuardedWriteOptions,
+  OrderedPage,
   ReadOptions,
   ReadPage,
   SnapshotReader,
@@ -48,6 +49,7 @@ import type {
   WriteOp,
 } from '../types.ts';
 import { isVisible, type Row, TupleIndexes } from './indexes.ts';
+import { queryOrderedRows } from './ordered.ts';
 import { collectRows, queryRows } from './query.ts';
 import { watchLog } from '../shared/watch-loop.ts';
 
@@ -122,6 +124,9 @@ class MemoryStore implements TupleStore {
       query: (q: TupleQuery) => Promise.resolve(queryRows(idx, q, rev, now)),
       // Reads are in-process map lookups: the engine evaluates synchronously on them.
       querySync: (q: TupleQuery) => queryRows(idx, q, rev, now),
+      // Sorted bucket copies merged by resource id: a page of lookupResources reads about a page.
+      queryOrdered: (q: TupleQuery, page: OrderedPage) =>
+        Promise.resolve(queryOrderedRows(idx, q, rev, now, page)),
     };
   }
 
