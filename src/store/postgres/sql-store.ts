@@ -64,6 +64,7 @@ import {
   WRITE_LOCK,
 } from './sql-helpers.ts';
 import { collectGarbage } from './sql-gc.ts';
+import { queryOrderedAt } from './sql-ordered.ts';
 import { importBatch } from './sql-import.ts';
 import { attributeRevisions, loadLogAfter } from './sql-log.ts';
 import { revisions, schemas, storeMeta, tuples } from './tables.ts';
@@ -147,7 +148,13 @@ class SqlStore implements TupleStore {
 
   snapshot(rev: Revision, opts: { now?: number } = {}): SnapshotReader {
     const now = opts.now ?? this.clock();
-    return { revision: rev, now, query: (q) => this.guard(() => this.queryAt(q, rev, now)) };
+    return {
+      revision: rev,
+      now,
+      query: (q) => this.guard(() => this.queryAt(q, rev, now)),
+      queryOrdered: (q, page) =>
+        this.guard(() => queryOrderedAt(this.db, q, rev, now, page, IDS_PER_QUERY)),
+    };
   }
 
   write(ops: readonly WriteOp[], opts: GuardedWriteOptions = {}): Promise<Revision> {
