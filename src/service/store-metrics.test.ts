@@ -10,13 +10,14 @@ const TUPLE = {
   subject: { type: 'user', id: 'u', relation: '...' },
 } as Tuple;
 
-/** A store whose snapshots answer `query` and, when `sync`, `querySync` too. */
-function fakeStore(sync: boolean): TupleStore {
-  const reader: SnapshotReader & { querySync?: (q: TupleQuery) => Tuple[] } = {
+/** A store whose snapshots answer `query` and, when asked, `querySync` and `queryOrdered` too. */
+function fakeStore(sync: boolean, ordered = false): TupleStore {
+  const reader: SnapshotReader = {
     revision: 7,
     now: 1000,
     query: async () => [TUPLE],
     ...(sync ? { querySync: () => [TUPLE] } : {}),
+    ...(ordered ? { queryOrdered: async () => [TUPLE] } : {}),
   };
   const unused = async () => {
     throw new Error('not used here');
@@ -33,9 +34,7 @@ const QUERY = { resourceType: 'document' } as unknown as TupleQuery;
 describe('instrumentStore', () => {
   it('keeps a synchronous querySync and times it as op "query"', async () => {
     const metrics = createMetrics();
-    const reader = instrumentStore(fakeStore(true), metrics).snapshot(7) as SnapshotReader & {
-      querySync?: (q: TupleQuery) => Tuple[];
-    };
+    const reader = instrumentStore(fakeStore(true), metrics).snapshot(7);
     expect(reader.revision).toBe(7);
     expect(reader.now).toBe(1000);
     expect(reader.querySync?.(QUERY)).toEqual([TUPLE]);
@@ -43,8 +42,20 @@ describe('instrumentStore', () => {
     expect(metrics.storeDuration.count({ op: 'query' })).toBe(2);
   });
 
-  it('offers no querySync when the store has none', () => {
+  it('offers no querySync or queryOrdered when the store has none', () => {
     const reader = instrumentStore(fakeStore(false), createMetrics()).snapshot(7);
     expect('querySync' in reader).toBe(false);
+    expect('queryOrdered' in reader).toBe(false);
+  });
+
+  it.each([
+    [false, true],
+    [true, true],
+  ])('keeps queryOrdered (sync %s) and times it', async (sync, ordered) => {
+    const metrics = createMetrics();
+    const reader = instrumentStore(fakeStore(sync, ordered), metrics).snapshot(7);
+    expect(typeof reader.querySync === 'function').toBe(sync);
+    expect(await reader.queryOrdered?.(QUERY, { limit: 10 })).toEqual([TUPLE]);
+    expect(metrics.storeDuration.count({ op: 'query' })).toBe(1);
   });
 });

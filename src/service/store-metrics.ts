@@ -3,7 +3,7 @@
  * `clove_store_query_duration_seconds{op}`. The wrapper forwards everything else unchanged.
  */
 import type { Tuple } from '../model/index.ts';
-import type { SnapshotReader, TupleQuery, TupleStore } from '../store/index.ts';
+import type { OrderedPage, SnapshotReader, TupleQuery, TupleStore } from '../store/index.ts';
 import type { CloveMetrics } from './metrics.ts';
 
 const TIMED = [
@@ -19,9 +19,9 @@ const TIMED = [
 ] as const;
 
 /**
- * The store with timing; `snapshot(rev).query` is timed as op `query`, and so is the synchronous
- * `querySync` when the store offers one (the memory store): dropping it here would send the engine
- * down its promise-per-node path in the server while in-process callers take the synchronous one.
+ * The store with timing; `snapshot(rev).query` is timed as op `query`, and so are the optional
+ * `querySync` (memory store) and `queryOrdered` (every built-in store) when the reader offers them:
+ * dropping them here sent the server's engine down slower paths than in-process callers take.
  */
 export function instrumentStore(store: TupleStore, metrics: CloveMetrics): TupleStore {
   const h = metrics.storeDuration;
@@ -49,9 +49,16 @@ export function instrumentStore(store: TupleStore, metrics: CloveMetrics): Tuple
     ...(wrapped as Pick<TupleStore, (typeof TIMED)[number]>),
     snapshot(rev, opts) {
       const reader = store.snapshot(rev, opts);
-      return (reader as SyncReader).querySync
-        ? new TimedSyncReader(reader, observeQuery)
-        : new TimedReader(reader, observeQuery);
+      const sync = typeof reader.querySync === 'function';
+      const ordered = typeof reader.queryOrdered === 'function';
+      const Timed = sync
+        ? ordered
+          ? TimedSyncOrderedReader
+          : TimedSyncReader
+        : ordered
+          ? TimedOrderedReader
+          : TimedReader;
+      return new Timed(reader, observeQuery);
     },
     exportTuples: (o) => store.exportTuples(o),
     watch: (after, o) => store.watch(after, o),
@@ -59,20 +66,19 @@ export function instrumentStore(store: TupleStore, metrics: CloveMetrics): Tuple
   };
 }
 
-/** A snapshot reader that may answer synchronously (see `SnapshotReader.querySync`). */
-type SyncReader = { querySync?: (q: TupleQuery) => Tuple[] };
-
 /**
- * A reader whose queries are timed. Classes rather than object literals with closures: a snapshot
- * is made per request, and prototype methods cost nothing per instance.
+ * A reader whose queries are timed. It offers exactly the optional capabilities of the reader it
+ * wraps (`querySync`, `queryOrdered`): dropping one would send the engine down a slower path in
+ * the server than in-process. Classes rather than object literals with closures: a snapshot is
+ * made per request, and prototype methods cost nothing per instance.
  */
 class TimedReader implements SnapshotReader {
   readonly revision: number;
   readonly now: number;
 
   constructor(
-    protected readonly reader: SnapshotReader,
-    protected readonly observe: (seconds: number) => void,
+    readonly reader: SnapshotReader,
+    readonly observe: (seconds: number) => void,
   ) {
     this.revision = reader.revision;
     this.now = reader.now;
@@ -88,14 +94,42 @@ class TimedReader implements SnapshotReader {
   }
 }
 
-/** A timed reader over a store that also answers synchronously. */
+/** `querySync`, timed (only on readers of stores that answer synchronously). */
+function timedSync(r: TimedReader, q: TupleQuery): Tuple[] {
+  const t0 = performance.now();
+  try {
+    return (r.reader.querySync as (q: TupleQuery) => Tuple[]).call(r.reader, q);
+  } finally {
+    r.observe((performance.now() - t0) / 1000);
+  }
+}
+
+/** `queryOrdered`, timed (only on readers of stores that serve ordered reads). */
+async function timedOrdered(r: TimedReader, q: TupleQuery, page: OrderedPage): Promise<Tuple[]> {
+  const t0 = performance.now();
+  try {
+    return await (
+      r.reader.queryOrdered as (q: TupleQuery, page: OrderedPage) => Promise<Tuple[]>
+    ).call(r.reader, q, page);
+  } finally {
+    r.observe((performance.now() - t0) / 1000);
+  }
+}
+
 class TimedSyncReader extends TimedReader {
   querySync(q: TupleQuery): Tuple[] {
-    const t0 = performance.now();
-    try {
-      return (this.reader as Required<SyncReader>).querySync(q);
-    } finally {
-      this.observe((performance.now() - t0) / 1000);
-    }
+    return timedSync(this, q);
+  }
+}
+
+class TimedOrderedReader extends TimedReader {
+  queryOrdered(q: TupleQuery, page: OrderedPage): Promise<Tuple[]> {
+    return timedOrdered(this, q, page);
+  }
+}
+
+class TimedSyncOrderedReader extends TimedSyncReader {
+  queryOrdered(q: TupleQuery, page: OrderedPage): Promise<Tuple[]> {
+    return timedOrdered(this, q, page);
   }
 }
