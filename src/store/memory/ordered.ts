@@ -85,14 +85,11 @@ function bucketsFor(idx: TupleIndexes, q: TupleQuery): (readonly Row[])[] {
   return out;
 }
 
-/** A position in one sorted bucket (a heap entry). */
+/** A position in one sorted bucket (a heap entry); `id` caches the head row's resource id. */
 interface Cursor {
   readonly rows: readonly Row[];
   i: number;
-}
-
-function headId(c: Cursor): string {
-  return (c.rows[c.i] as Row).tuple.resource.id;
+  id: string;
 }
 
 /** Restores the min-heap property (by the head row's resource id) below position `i`. */
@@ -102,8 +99,8 @@ function siftDown(heap: Cursor[], i: number): void {
     let m = i;
     const l = 2 * i + 1;
     const r = l + 1;
-    if (l < n && headId(heap[l] as Cursor) < headId(heap[m] as Cursor)) m = l;
-    if (r < n && headId(heap[r] as Cursor) < headId(heap[m] as Cursor)) m = r;
+    if (l < n && (heap[l] as Cursor).id < (heap[m] as Cursor).id) m = l;
+    if (r < n && (heap[r] as Cursor).id < (heap[m] as Cursor).id) m = r;
     if (m === i) return;
     const tmp = heap[i] as Cursor;
     heap[i] = heap[m] as Cursor;
@@ -139,7 +136,7 @@ export function queryOrderedRows(
   for (const bucket of bucketsFor(idx, q)) {
     const rows = sortedRows(bucket);
     const i = firstAfter(rows, after);
-    if (i < rows.length) heap.push({ rows, i });
+    if (i < rows.length) heap.push({ rows, i, id: (rows[i] as Row).tuple.resource.id });
   }
   for (let i = (heap.length >> 1) - 1; i >= 0; i--) siftDown(heap, i);
   const { subjectType: st, subjectRelation: sr } = q;
@@ -148,11 +145,12 @@ export function queryOrderedRows(
   while (heap.length > 0) {
     const top = heap[0] as Cursor;
     const row = top.rows[top.i] as Row;
-    if (++top.i >= top.rows.length) {
+    if (++top.i < top.rows.length) top.id = (top.rows[top.i] as Row).tuple.resource.id;
+    else {
       const last = heap.pop() as Cursor;
       if (heap.length > 0) heap[0] = last;
     }
-    if (heap.length > 0) siftDown(heap, 0);
+    if (heap.length > 1) siftDown(heap, 0);
     // The same filter as `query`: visibility at the snapshot, then every field of the query.
     if (row.createdRev > rev || row.deletedRev <= rev || row.expiresAt <= now) continue;
     const t = row.tuple;
