@@ -68,21 +68,27 @@ function pushBuckets(
   } else for (const b of entry.values()) out.push(b);
 }
 
+/** Which index `bucketsFor` used: its ids need no re-check per row. */
+type Source = 'resource' | 'subject' | 'type';
+
 /**
  * The buckets `query` would walk for `q` (distinct ids, so no tuple can come from two buckets):
  * resource ids → byResource, subject type and ids → bySubject, else byType.
  */
-function bucketsFor(idx: TupleIndexes, q: TupleQuery): (readonly Row[])[] {
+function bucketsFor(idx: TupleIndexes, q: TupleQuery, out: (readonly Row[])[]): Source {
   const { resourceType: rt, relation } = q;
-  const out: (readonly Row[])[] = [];
   if (q.resourceIds !== undefined) {
     for (const id of new Set(q.resourceIds))
       pushBuckets(out, idx.byResource.get(`${rt}\u0000${id}`), relation);
-  } else if (q.subjectType !== undefined && q.subjectIds !== undefined) {
+    return 'resource';
+  }
+  if (q.subjectType !== undefined && q.subjectIds !== undefined) {
     for (const id of new Set(q.subjectIds))
       pushBuckets(out, idx.bySubject.get(`${rt}\u0000${q.subjectType}\u0000${id}`), relation);
-  } else pushBuckets(out, idx.byType.get(rt), relation);
-  return out;
+    return 'subject';
+  }
+  pushBuckets(out, idx.byType.get(rt), relation);
+  return 'type';
 }
 
 /** A position in one sorted bucket (a heap entry); `id` caches the head row's resource id. */
@@ -133,15 +139,20 @@ export function queryOrderedRows(
   if (!(limit > 0) || q.resourceIds?.length === 0 || q.subjectIds?.length === 0) return out;
   const after = page.afterResourceId;
   const heap: Cursor[] = [];
-  for (const bucket of bucketsFor(idx, q)) {
+  const buckets: (readonly Row[])[] = [];
+  const source = bucketsFor(idx, q, buckets);
+  for (const bucket of buckets) {
     const rows = sortedRows(bucket);
     const i = firstAfter(rows, after);
     if (i < rows.length) heap.push({ rows, i, id: (rows[i] as Row).tuple.resource.id });
   }
   for (let i = (heap.length >> 1) - 1; i >= 0; i--) siftDown(heap, i);
-  const { subjectType: st, subjectRelation: sr } = q;
-  const sidOk = idTest(q.subjectIds);
-  const ridOk = idTest(q.resourceIds);
+  // Fields the buckets already fix (their index's ids, the subject type of bySubject) are not
+  // re-checked per row.
+  const st = source === 'subject' ? undefined : q.subjectType;
+  const sr = q.subjectRelation;
+  const sidOk = source === 'subject' ? undefined : idTest(q.subjectIds);
+  const ridOk = source === 'resource' ? undefined : idTest(q.resourceIds);
   while (heap.length > 0) {
     const top = heap[0] as Cursor;
     const row = top.rows[top.i] as Row;
