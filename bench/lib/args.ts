@@ -30,6 +30,10 @@ export interface BenchOptions {
   readonly durationMs: number;
   readonly concurrency: number;
   readonly batch: number;
+  /** Bulk calls in flight at once in the bulk phase. */
+  readonly bulkConcurrency: number;
+  /** Unrecorded passes of the bulk phase before the measured one. */
+  readonly bulkWarmup: number;
   readonly checkLimit: number;
   readonly lookupRounds: number;
   readonly repeat: number;
@@ -56,6 +60,8 @@ options
   --duration S      seconds of the concurrent-check phase (default 10)
   --concurrency N   workers of the concurrent-check phase (default 32)
   --batch N         bulk-check batch size (default 100)
+  --bulk-concurrency N  bulk calls in flight at once (default 1)
+  --bulk-warmup N   unrecorded passes of the bulk phase before the measured one (default 0)
   --check-limit N   checks per sequential and bulk phase (default all 10,000)
   --lookup-rounds N times each lookup case is run (default 3)
   --seed N          workload seed (default 1)
@@ -95,6 +101,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       duration: { type: 'string' },
       concurrency: { type: 'string' },
       batch: { type: 'string' },
+      'bulk-concurrency': { type: 'string' },
+      'bulk-warmup': { type: 'string' },
       'check-limit': { type: 'string' },
       'lookup-rounds': { type: 'string' },
       seed: { type: 'string' },
@@ -151,6 +159,8 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     durationMs: int('duration', values.duration, 10) * 1000,
     concurrency: int('concurrency', values.concurrency, 32),
     batch: int('batch', values.batch, 100),
+    bulkConcurrency: int('bulk-concurrency', values['bulk-concurrency'], 1),
+    bulkWarmup: int('bulk-warmup', values['bulk-warmup'], 0, 0),
     checkLimit: int('check-limit', values['check-limit'], 10_000),
     lookupRounds: int('lookup-rounds', values['lookup-rounds'], 3),
     repeat: int('repeat', values.repeat, 1),

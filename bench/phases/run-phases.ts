@@ -47,7 +47,14 @@ export async function runQueryPhases(
       }),
     );
   if (p.has('bulk-check'))
-    out.push(await runBulkChecks(ctx(), { batch: opts.batch, limit: opts.checkLimit }));
+    out.push(
+      await runBulkChecks(ctx(), {
+        batch: opts.batch,
+        limit: opts.checkLimit,
+        concurrency: opts.bulkConcurrency,
+        warmup: opts.bulkWarmup,
+      }),
+    );
   if (p.has('lookup-resources'))
     out.push(await runLookups(ctx(), 'lookup-resources', { rounds: opts.lookupRounds }));
   if (p.has('lookup-subjects'))

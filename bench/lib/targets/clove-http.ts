@@ -40,7 +40,17 @@ const countWire = (n: WireTree | undefined): number =>
  */
 export function createCloveHttpTarget(opts: { url: string; cache: boolean }): Target {
   const base = new URL(opts.url);
-  const conn = new RawConnection(base.hostname, Number(base.port || 80));
+  // Idle keep-alive connections: a call takes one (or opens one), so concurrent calls (the bulk
+  // phase's --bulk-concurrency) each have their own, one request in flight on each.
+  const idle: RawConnection[] = [];
+  const all: RawConnection[] = [];
+  const take = (): RawConnection => {
+    const pooled = idle.pop();
+    if (pooled) return pooled;
+    const conn = new RawConnection(base.hostname, Number(base.port || 80));
+    all.push(conn);
+    return conn;
+  };
   /** POSTs `body` as JSON; a non-200 answer throws with the server's error code. */
   const post = async (path: string, body: unknown): Promise<string> => {
     const request = serializeRequest({
@@ -48,13 +58,18 @@ export function createCloveHttpTarget(opts: { url: string; cache: boolean }): Ta
       url: new URL(path, base),
       body: JSON.stringify(body),
     });
+    const conn = take();
     let res: RawResponse;
     try {
-      res = await conn.send(request);
-    } catch (e) {
-      // A pooled connection the server closed as it was reused: queries are idempotent, send again.
-      if ((e as NodeJS.ErrnoException).code !== 'ECONNRESET') throw e;
-      res = await conn.send(request);
+      try {
+        res = await conn.send(request);
+      } catch (e) {
+        // A pooled connection the server closed as it was reused: queries are idempotent, send again.
+        if ((e as NodeJS.ErrnoException).code !== 'ECONNRESET') throw e;
+        res = await conn.send(request);
+      }
+    } finally {
+      idle.push(conn);
     }
     if (res.status !== 200)
       throw new Error(`HTTP ${res.status} ${path}: ${res.text.slice(0, 300)}`);
@@ -124,7 +139,7 @@ export function createCloveHttpTarget(opts: { url: string; cache: boolean }): Ta
       return countWire((JSON.parse(text) as { treeRoot?: WireTree }).treeRoot);
     },
     async close() {
-      conn.close();
+      for (const conn of all) conn.close();
     },
   };
 }
