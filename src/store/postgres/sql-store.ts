@@ -65,6 +65,7 @@ import {
 } from './sql-helpers.ts';
 import { collectGarbage } from './sql-gc.ts';
 import { queryOrderedAt } from './sql-ordered.ts';
+import { createPointQuery, type PointQuery } from './sql-point-queries.ts';
 import { importBatch } from './sql-import.ts';
 import { attributeRevisions, loadLogAfter } from './sql-log.ts';
 import { revisions, schemas, storeMeta, tuples } from './tables.ts';
@@ -108,6 +109,8 @@ class SqlStore implements TupleStore {
   /** Tuples written since the last ANALYZE, and the count that triggers the next one (PGlite). */
   private writtenSinceAnalyze = 0;
   private analyzeEvery = 1_000;
+  /** The builder-free hot read (sql-point-queries.ts): fixed SQL per query shape, prepared. */
+  private readonly pointQuery: PointQuery;
 
   constructor(
     private readonly driver: SqlDriver,
@@ -119,6 +122,7 @@ class SqlStore implements TupleStore {
     this.maxBatchSize = opts.maxBatchSize ?? DEFAULT_MAX_BATCH_SIZE;
     this.clock = opts.clock ?? Date.now;
     this.pollMs = opts.watchPollMs ?? 100;
+    this.pointQuery = createPointQuery(driver);
   }
 
   private get db() {
@@ -453,11 +457,7 @@ class SqlStore implements TupleStore {
         );
       return out;
     }
-    const rows = await this.db
-      .select(TUPLE_COLUMNS)
-      .from(tuples)
-      .where(and(...queryConditions(q), visibleAt(rev, now)));
-    return rows.map(rowToTuple);
+    return this.pointQuery(q, rev, now);
   }
 
   /** One keyset page in sort-key order (the forward index's column order). */
