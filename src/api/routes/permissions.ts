@@ -12,9 +12,13 @@ import {
   toWirePermissionship,
   toWireTree,
 } from '../wire/convert.ts';
+import { checkBulkResponseText } from '../wire/bulk-text.ts';
 import { fastCheckBulkRequest, fastCheckRequest } from '../wire/fast-parse.ts';
 import { lookupResourcesLine } from '../wire/lines.ts';
 import * as W from '../wire/permissions.ts';
+
+/** What `c.json` sets: responses built as text carry the same content type. */
+const JSON_HEADERS = { 'Content-Type': 'application/json' } as const;
 
 export function addPermissionRoutes(app: App, deps: AppDeps): void {
   const { clove } = deps;
@@ -73,19 +77,27 @@ export function addPermissionRoutes(app: App, deps: AppDeps): void {
       response: W.CheckBulkPermissionsResponse,
       fastBody: fastCheckBulkRequest,
     },
-    async (_c, body, call) => {
+    async (c, body, call) => {
       const max = deps.config.limits.maxBulkCheckItems;
       if (body.items.length > max)
         throw new AppError('batch_too_large', `at most ${max} items per checkbulk request`, {
           details: { max, got: body.items.length },
         });
       const { answers, zookie } = await clove.bulkCheck(
-        body.items.map((i) => ({
-          resource: toObjectRef(i.resource),
-          permission: i.permission,
-          subject: toSubjectRef(i.subject),
-          ...(i.context ? { context: i.context } : {}),
-        })),
+        body.items.map((i) =>
+          i.context
+            ? {
+                resource: toObjectRef(i.resource),
+                permission: i.permission,
+                subject: toSubjectRef(i.subject),
+                context: i.context,
+              }
+            : {
+                resource: toObjectRef(i.resource),
+                permission: i.permission,
+                subject: toSubjectRef(i.subject),
+              },
+        ),
         {
           consistency: toConsistency(body.consistency),
           signal: call.signal,
@@ -93,20 +105,10 @@ export function addPermissionRoutes(app: App, deps: AppDeps): void {
           deadline: call.deadline,
         },
       );
-      return {
-        checkedAt: { token: zookie },
-        pairs: answers.map((a, i) => ({
-          request: body.items[i],
-          ...(a.ok
-            ? {
-                item: {
-                  permissionship: toWirePermissionship(a.answer.permissionship),
-                  partialCaveatInfo: partialCaveatInfo(a.answer.missingContext),
-                },
-              }
-            : { error: a.error }),
-        })),
-      };
+      // The answer built as text (wire/bulk-text.ts): the same bytes as c.json of the wire object.
+      // A Response is returned as is by addRoute, which leaves `done` (the deadline timer) to us.
+      call.done();
+      return c.body(checkBulkResponseText(zookie, body.items, answers), 200, JSON_HEADERS);
     },
   );
 
