@@ -6,6 +6,7 @@
  * node's HTTP parser.
  *
  *   npx tsx bench/checkbulk-app.bench.ts [--size small] [--batch 100] [--seconds 3] [--consistency minimize|full]
+ *     [--layer app|service]   (service: `clove.bulkCheck` on parsed items, no HTTP or JSON)
  */
 import { parseArgs } from 'node:util';
 import { createApp } from '../src/api/app.ts';
@@ -79,7 +80,9 @@ const opts = { consistency: { mode } } as const;
 const byIndex = new Map(bodies.map((b, k) => [b, k]));
 const callService = async (body: string): Promise<string> => {
   const k = byIndex.get(body) as number;
-  await clove.bulkCheck(parsedItems[k] as never, opts as never);
+  const { answers } = await clove.bulkCheck(parsedItems[k] as never, opts as never);
+  const failed = answers.find((a) => !a.ok);
+  if (failed) throw new Error(`bulk item failed: ${JSON.stringify(failed)}`);
   return '';
 };
 const callApp = async (body: string): Promise<string> => {
