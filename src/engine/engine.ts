@@ -32,8 +32,9 @@ const AUTO_SEQUENTIAL_BELOW_MS = 0.05;
 const BULK_CONCURRENCY = 64;
 
 /**
- * Creates an engine. The cache (default on, 100k entries) is keyed by schema hash + revision +
- * subject + request context + node, so it is safe to share across requests, snapshots and schemas.
+ * Creates an engine. The cache (default on, bounded by estimated bytes) is keyed by schema hash +
+ * revision + subject + request context + node, so it is safe to share across requests, snapshots
+ * and schemas.
  */
 export function createEngine(opts: EngineOptions = {}): Engine {
   const maxDepth = opts.maxDepth ?? DEFAULT_MAX_DEPTH;
@@ -48,7 +49,9 @@ export function createEngine(opts: EngineOptions = {}): Engine {
   // is sequential operand order; `concurrent` and `prefetch` ask for the async strategy explicitly.
   const syncAllowed = mode !== 'concurrent' && !prefetch;
   const cache =
-    opts.cache === false ? undefined : createDispatchCache(opts.cache?.maxEntries ?? 100_000);
+    opts.cache === false
+      ? undefined
+      : createDispatchCache({ maxEntries: opts.cache?.maxEntries, maxBytes: opts.cache?.maxBytes });
   const dispatch = createDispatch(cache);
   const inflight = cache ? new Map<string, InFlight>() : undefined;
 
@@ -179,8 +182,13 @@ export function createEngine(opts: EngineOptions = {}): Engine {
 
     stats() {
       return cache
-        ? { hits: cache.hits, misses: cache.misses, entries: cache.lru.size }
-        : { hits: 0, misses: 0, entries: 0 };
+        ? {
+            hits: cache.hits,
+            misses: cache.misses,
+            entries: cache.lru.size,
+            bytes: cache.lru.calculatedSize,
+          }
+        : { hits: 0, misses: 0, entries: 0, bytes: 0 };
     },
   };
   return engine;

@@ -103,15 +103,22 @@ export interface Engine {
   /** Up to 10,000 items at one snapshot with a shared sub-problem cache; errors are per item. */
   bulkCheck(ctx: EvalContext, reqs: readonly CheckRequest[]): Promise<BulkCheckItem[]>;
   expand(ctx: EvalContext, req: ExpandRequest): Promise<ExpandNode>;
-  /** Cache counters since creation (all zero when the cache is off). */
-  stats(): { hits: number; misses: number; entries: number };
+  /**
+   * Cache counters since creation and what the cache holds now: entries and their estimated heap
+   * bytes (all zero when the cache is off).
+   */
+  stats(): { hits: number; misses: number; entries: number; bytes: number };
 }
 
 export interface EngineOptions {
   /** Dispatch depth budget per check (default 50). */
   readonly maxDepth?: number;
-  /** `false` disables the cross-request cache; default `{ maxEntries: 100_000 }`. */
-  readonly cache?: false | { readonly maxEntries?: number };
+  /**
+   * `false` disables the cross-request cache. Otherwise it holds at most `maxBytes` estimated heap
+   * bytes (default 256 MiB, or a quarter of V8's heap limit when that is smaller) and, when given,
+   * at most `maxEntries` entries; the least recently used entries go first.
+   */
+  readonly cache?: false | { readonly maxEntries?: number; readonly maxBytes?: number };
   /**
    * Also issue every read a permission node can reach on its resource before evaluating it
    * (default false: concurrent operands already put those reads in flight together).

@@ -223,7 +223,13 @@ describe('cache', () => {
     await engine.check(ctx, req('document:d#view@user:a'));
     expect(engine.stats().hits).toBeGreaterThan(first.hits);
     expect(engine.stats().entries).toBeGreaterThan(0);
-    expect(createEngine({ cache: false }).stats()).toEqual({ hits: 0, misses: 0, entries: 0 });
+    expect(engine.stats().bytes).toBeGreaterThan(0);
+    expect(createEngine({ cache: false }).stats()).toEqual({
+      hits: 0,
+      misses: 0,
+      entries: 0,
+      bytes: 0,
+    });
   });
 
   it('keys by request context', async () => {

@@ -8,6 +8,7 @@ import { LRUCache } from 'lru-cache';
 import { EngineError } from '../../errors.ts';
 import { MAX_TRIED } from '../proof.ts';
 import { FALSE, TRUE } from '../tri.ts';
+import { defaultCacheMaxBytes, estimateEntryBytes } from './cache-size.ts';
 import { evaluateNode } from './evaluate.ts';
 import { canJoin, usableFor } from './flights.ts';
 import {
@@ -28,14 +29,34 @@ interface CacheEntry {
 
 /** Hit/miss counters and the LRU, shared by every call of one engine. */
 export interface DispatchCache {
+  /** `lru.calculatedSize` is the estimated bytes held (see cache-size.ts). */
   readonly lru: LRUCache<string, CacheEntry>;
   hits: number;
   misses: number;
 }
 
-/** A bounded cache of final dispatch outcomes. */
-export function createDispatchCache(maxEntries: number): DispatchCache {
-  return { lru: new LRUCache<string, CacheEntry>({ max: maxEntries }), hits: 0, misses: 0 };
+/** Bounds of the dispatch cache; either or both may be given. */
+export interface DispatchCacheBounds {
+  /** Most entries (no entry bound when absent). */
+  readonly maxEntries?: number | undefined;
+  /** Most estimated bytes (default `defaultCacheMaxBytes()`: 256 MiB or a quarter of the heap). */
+  readonly maxBytes?: number | undefined;
+}
+
+/**
+ * A cache of final dispatch outcomes, always bounded by estimated bytes and, when `maxEntries` is
+ * given, by entry count too; whichever bound is reached first evicts the least recently used
+ * entries. Why bytes: the number of sub-problem entries a working set needs varies by workload,
+ * their size barely does, so bytes are what an operator can size. lru-cache preallocates its slot
+ * arrays for `max` entries, so an entry bound is only passed when one is asked for.
+ */
+export function createDispatchCache(bounds: DispatchCacheBounds = {}): DispatchCache {
+  const lru = new LRUCache<string, CacheEntry>({
+    ...(bounds.maxEntries !== undefined ? { max: bounds.maxEntries } : {}),
+    maxSize: bounds.maxBytes ?? defaultCacheMaxBytes(),
+    sizeCalculation: (value, key) => estimateEntryBytes(key, value),
+  });
+  return { lru, hits: 0, misses: 0 };
 }
 
 /** Schema hash → short tag; grows by one entry per distinct schema the process checks against. */
