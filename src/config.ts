@@ -44,8 +44,16 @@ export interface Config {
   readonly quantumMs: number;
   /** Dispatch depth budget of the engine. */
   readonly maxDepth: number;
-  /** Check cache entries (0 disables the cache). */
-  readonly cacheSize: number;
+  /**
+   * Most check cache entries; 0 disables the cache, undefined leaves only the byte bound
+   * (`CLOVE_CACHE_SIZE`).
+   */
+  readonly cacheSize?: number | undefined;
+  /**
+   * Most estimated heap bytes of the check cache (`CLOVE_CACHE_MAX_BYTES`); undefined means the
+   * engine's default, 256 MiB or a quarter of V8's heap limit when that is smaller.
+   */
+  readonly cacheMaxBytes?: number | undefined;
   readonly logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
   /** How long a shutdown waits for in-flight requests before closing connections (ms). */
   readonly shutdownGraceMs: number;
@@ -84,6 +92,39 @@ export const DEFAULT_STORE = './.clove';
 
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 
+/** Binary units a byte count may carry (`256MiB`); a bare integer is bytes. */
+const BYTE_UNITS: Readonly<Record<string, number>> = { kib: 1024, mib: 1024 ** 2, gib: 1024 ** 3 };
+const BYTE_COUNT = /^(\d+)\s*(kib|mib|gib)?$/i;
+/** The smallest accepted check cache byte bound: below it the cache holds a few thousand entries. */
+export const MIN_CACHE_MAX_BYTES = 1024 ** 2;
+/** The largest accepted check cache byte bound (far beyond any V8 heap). */
+export const MAX_CACHE_MAX_BYTES = 1024 ** 4;
+
+/** Parses `268435456`, `512KiB`, `256MiB` or `2GiB` (units case-insensitive) into bytes. */
+export function parseByteCount(text: string): number {
+  const m = BYTE_COUNT.exec(text.trim());
+  if (!m) return Number.NaN;
+  return Number(m[1]) * (m[2] ? (BYTE_UNITS[m[2].toLowerCase()] ?? Number.NaN) : 1);
+}
+
+/** `CLOVE_CACHE_MAX_BYTES`: a byte count with an optional binary unit, 1 MiB to 1 TiB. */
+const cacheMaxBytes = z.coerce
+  .string()
+  .refine((t) => BYTE_COUNT.test(t.trim()), {
+    message: 'CLOVE_CACHE_MAX_BYTES must be a byte count such as 268435456 or 256MiB',
+  })
+  .transform(parseByteCount)
+  .pipe(
+    z
+      .number()
+      .int()
+      .min(MIN_CACHE_MAX_BYTES, {
+        message:
+          'CLOVE_CACHE_MAX_BYTES must be at least 1MiB (1048576); set CLOVE_CACHE_SIZE=0 to turn the cache off',
+      })
+      .max(MAX_CACHE_MAX_BYTES, { message: 'CLOVE_CACHE_MAX_BYTES must be at most 1TiB' }),
+  );
+
 const RawConfig = z.object({
   port: int(0, 65535).default(DEFAULT_PORT),
   host: z.string().min(1).default(DEFAULT_HOST),
@@ -95,7 +136,8 @@ const RawConfig = z.object({
   maxReadLimit: int(1, 1_000_000).default(1000),
   quantumMs: int(0, 60_000).default(5000),
   maxDepth: int(1, 1000).default(50),
-  cacheSize: int(0, 10_000_000).default(100_000),
+  cacheSize: int(0, 10_000_000).optional(),
+  cacheMaxBytes: cacheMaxBytes.optional(),
   logLevel: z.enum(['debug', 'info', 'warn', 'error', 'silent']).default('info'),
   shutdownGraceMs: int(0, 600_000).default(10_000),
   autoMigrate: z.enum(['true', 'false', '1', '0']).default('false'),
@@ -109,8 +151,9 @@ const RawConfig = z.object({
  * `CLOVE_STORE`, `CLOVE_KEYS`, `CLOVE_KEYS_FILE`, `CLOVE_LOG_LEVEL`, `CLOVE_BODY_LIMIT_BYTES`,
  * `CLOVE_REQUEST_TIMEOUT_MS`, `CLOVE_MAX_BULK_CHECK_ITEMS`, `CLOVE_MAX_WRITE_OPS`,
  * `CLOVE_MAX_READ_LIMIT`, `CLOVE_QUANTUM_MS`, `CLOVE_MAX_DEPTH`, `CLOVE_CACHE_SIZE`,
- * `CLOVE_SHUTDOWN_GRACE_MS`, `CLOVE_AUTO_MIGRATE`, `CLOVE_DECISION_LOG` (`stdout` or a file),
- * `CLOVE_DECISION_LOG_SAMPLE`, `CLOVE_DECISION_LOG_PROOFS`). Throws `invalid_config` naming every bad setting.
+ * `CLOVE_CACHE_MAX_BYTES`, `CLOVE_SHUTDOWN_GRACE_MS`, `CLOVE_AUTO_MIGRATE`, `CLOVE_DECISION_LOG`
+ * (`stdout` or a file), `CLOVE_DECISION_LOG_SAMPLE`, `CLOVE_DECISION_LOG_PROOFS`). Throws
+ * `invalid_config` naming every bad setting.
  */
 export function loadConfig(
   flags: ConfigFlags = {},
@@ -130,6 +173,7 @@ export function loadConfig(
     quantumMs: pick(env.CLOVE_QUANTUM_MS),
     maxDepth: pick(env.CLOVE_MAX_DEPTH),
     cacheSize: pick(env.CLOVE_CACHE_SIZE),
+    cacheMaxBytes: pick(env.CLOVE_CACHE_MAX_BYTES),
     logLevel: pick(flags.logLevel, env.CLOVE_LOG_LEVEL),
     shutdownGraceMs: pick(env.CLOVE_SHUTDOWN_GRACE_MS),
     autoMigrate: flags.migrate ? 'true' : pick(env.CLOVE_AUTO_MIGRATE),
@@ -164,6 +208,7 @@ export function loadConfig(
     quantumMs: c.quantumMs,
     maxDepth: c.maxDepth,
     cacheSize: c.cacheSize,
+    cacheMaxBytes: c.cacheMaxBytes,
     logLevel: c.logLevel,
     shutdownGraceMs: c.shutdownGraceMs,
     autoMigrate: c.autoMigrate === 'true' || c.autoMigrate === '1',

@@ -63,7 +63,10 @@ export async function startServer(
   });
   const engine = createEngine({
     maxDepth: config.maxDepth,
-    cache: config.cacheSize > 0 ? { maxEntries: config.cacheSize } : false,
+    cache:
+      config.cacheSize === 0
+        ? false
+        : { maxEntries: config.cacheSize, maxBytes: config.cacheMaxBytes },
   });
   const metrics = createMetrics(() => engine.stats());
   const clove = createClove({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { Counter, Gauge, Histogram, MetricsRegistry } from './metrics.ts';
+import { Counter, createMetrics, Gauge, Histogram, MetricsRegistry } from './metrics.ts';
 
 describe('Prometheus exposition', () => {
   it('renders counters, gauges and cumulative histograms', () => {
@@ -32,6 +32,19 @@ describe('Prometheus exposition', () => {
         '',
       ].join('\n'),
     );
+  });
+
+  it('exports the engine cache counters, its entries and its estimated bytes', () => {
+    const text = createMetrics(() => ({
+      hits: 3,
+      misses: 1,
+      entries: 7,
+      bytes: 2048,
+    })).registry.render();
+    expect(text).toContain('clove_engine_cache_hits 3');
+    expect(text).toContain('clove_engine_cache_hit_ratio 0.75');
+    expect(text).toContain('clove_engine_cache_entries 7');
+    expect(text).toContain('clove_engine_cache_bytes 2048');
   });
 
   it('refuses a metric name twice', () => {

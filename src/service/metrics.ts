@@ -194,13 +194,18 @@ export interface CloveMetrics {
   readonly cacheHits: Gauge;
   readonly cacheMisses: Gauge;
   readonly cacheHitRatio: Gauge;
+  /** What the engine cache holds now: entries and their estimated heap bytes. */
+  readonly cacheEntries: Gauge;
+  readonly cacheBytes: Gauge;
   /** Requests being served right now. */
   readonly inFlight: Gauge;
 }
 
 /** Creates the registry with Clove's metrics. `cacheStats` is read lazily at scrape time. */
 export function createMetrics(
-  cacheStats: () => { hits: number; misses: number } | undefined = () => undefined,
+  cacheStats: () =>
+    | { hits: number; misses: number; entries?: number; bytes?: number }
+    | undefined = () => undefined,
 ): CloveMetrics {
   const registry = new MetricsRegistry();
   return {
@@ -235,6 +240,20 @@ export function createMetrics(
         const total = s.hits + s.misses;
         return total === 0 ? 0 : s.hits / total;
       }),
+    ),
+    cacheEntries: registry.register(
+      new Gauge(
+        'clove_engine_cache_entries',
+        'Entries in the engine cache now.',
+        () => cacheStats()?.entries,
+      ),
+    ),
+    cacheBytes: registry.register(
+      new Gauge(
+        'clove_engine_cache_bytes',
+        'Estimated heap bytes of the engine cache entries now (bounded by CLOVE_CACHE_MAX_BYTES).',
+        () => cacheStats()?.bytes,
+      ),
     ),
     inFlight: registry.register(
       new Gauge('clove_http_requests_in_flight', 'HTTP requests currently being served.'),
