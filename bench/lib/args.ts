@@ -3,6 +3,7 @@
  * Parsed once here into a validated `BenchOptions`; everything downstream trusts it.
  */
 import { parseArgs } from 'node:util';
+import { parseByteCount } from '../../src/config.ts';
 import { PHASES, type PhaseName } from '../phases/types.ts';
 import { type Size, WORKLOADS } from '../workloads/index.ts';
 import { fromRoot } from './paths.ts';
@@ -36,6 +37,11 @@ export interface BenchOptions {
   readonly bulkWarmup: number;
   readonly checkLimit: number;
   readonly lookupRounds: number;
+  /**
+   * The HTTP server's check cache byte bound (CLOVE_CACHE_MAX_BYTES); undefined runs the server
+   * with its own default (256 MiB or a quarter of its heap limit) and no entry bound.
+   */
+  readonly serverCacheBytes?: number;
   readonly repeat: number;
   readonly outDir: string;
   readonly json: boolean;
@@ -64,6 +70,8 @@ options
   --bulk-warmup N   unrecorded passes of the bulk phase before the measured one (default 0)
   --check-limit N   checks per sequential and bulk phase (default all 10,000)
   --lookup-rounds N times each lookup case is run (default 3)
+  --server-cache-bytes N  the HTTP server's check cache bound in bytes (or 64MiB, 1GiB), passed as
+                    CLOVE_CACHE_MAX_BYTES (default: the server's own, 256 MiB or 1/4 of its heap)
   --seed N          workload seed (default 1)
   --repeat N        repeat the whole run N times and report medians (default 1)
   --out DIR         results directory (default bench/results)
@@ -105,6 +113,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       'bulk-warmup': { type: 'string' },
       'check-limit': { type: 'string' },
       'lookup-rounds': { type: 'string' },
+      'server-cache-bytes': { type: 'string' },
       seed: { type: 'string' },
       repeat: { type: 'string' },
       out: { type: 'string', default: fromRoot('bench/results') },
@@ -143,6 +152,14 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     return c as ConsistencyMode;
   });
   if (values.vs !== undefined && values.vs !== 'spicedb') throw new Error('--vs takes spicedb');
+  const serverCacheBytes =
+    values['server-cache-bytes'] === undefined
+      ? undefined
+      : parseByteCount(values['server-cache-bytes']);
+  if (serverCacheBytes !== undefined && !(serverCacheBytes >= 1024 ** 2))
+    throw new Error(
+      '--server-cache-bytes takes a byte count of at least 1MiB (1048576, 64MiB, 1GiB)',
+    );
   return {
     workload,
     size,
@@ -163,6 +180,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     bulkWarmup: int('bulk-warmup', values['bulk-warmup'], 0, 0),
     checkLimit: int('check-limit', values['check-limit'], 10_000),
     lookupRounds: int('lookup-rounds', values['lookup-rounds'], 3),
+    ...(serverCacheBytes !== undefined ? { serverCacheBytes } : {}),
     repeat: int('repeat', values.repeat, 1),
     outDir: values.out!,
     json: values.json!,

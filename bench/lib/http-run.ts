@@ -7,13 +7,14 @@
  */
 import { formatTuple } from '../../src/model/index.ts';
 import { runQueryPhases } from '../phases/run-phases.ts';
-import type { PhaseName, PhaseResult, Verifier } from '../phases/types.ts';
+import { type PhaseName, PHASES, type PhaseResult, type Verifier } from '../phases/types.ts';
 import type { CheckCase, Workload } from '../workloads/index.ts';
 import type { BenchOptions } from './args.ts';
 import type { LoadReport, LoadSpec } from './http-load.ts';
 import {
+  type CloveServerChild,
   runLoadProcess,
-  type ServerChild,
+  type ServerCacheStats,
   startCloveServer,
   startTrivialServer,
 } from './processes.ts';
@@ -103,12 +104,31 @@ async function measureCeiling(opts: BenchOptions, store: string): Promise<PhaseR
   }
 }
 
+/**
+ * The server's check cache over one phase, from its /metrics before and after: the hit ratio of
+ * the phase's cache lookups, and the entries and estimated MiB held at its end.
+ */
+async function cacheNotes(
+  server: CloveServerChild,
+  before: ServerCacheStats | undefined,
+): Promise<Record<string, number>> {
+  const after = await server.cacheStats();
+  if (!before || !after) return {};
+  const hits = after.hits - before.hits;
+  const total = hits + after.misses - before.misses;
+  return {
+    ...(total > 0 ? { cacheHitRatio: Math.round((hits / total) * 1000) / 1000 } : {}),
+    cacheEntries: after.entries,
+    cacheMb: Math.round((after.bytes / 2 ** 20) * 10) / 10,
+  };
+}
+
 async function runServerPhases(
   opts: BenchOptions,
   opened: OpenedStore,
   w: Workload,
   verifier: Verifier,
-  server: ServerChild,
+  server: CloveServerChild,
   cache: 'on' | 'off',
   ceiling: PhaseResult | undefined,
   onResult: (r: PhaseResult) => void,
@@ -149,22 +169,25 @@ async function runServerPhases(
     bodies: list.map((c) => checkBody(c, mode)),
     expected: list.map((c) => c.expected),
   });
+  const cacheBefore = () => (cache === 'on' ? server.cacheStats() : Promise.resolve(undefined));
   const record = (
     r: LoadReport,
     consistency: ConsistencyMode,
     concurrency: number,
     phase: PhaseName,
+    extra: Record<string, number | string> = {},
   ) => {
     verifier.addFailures('clove http', r.mismatches, r.mismatchExamples);
-    const notes: Record<string, number | string> = { serverRssMb: server.rssMb() };
+    const notes: Record<string, number | string> = { serverRssMb: server.rssMb(), ...extra };
     if (r.retries > 0) notes.retries = r.retries;
     if (ceiling && concurrency === ceiling.concurrency)
       notes.ofCeiling = Math.round((r.throughput / ceiling.throughput) * 1000) / 1000;
     return fromReport(r, { ...base, phase, consistency, concurrency, unit: 'checks', notes });
   };
   if (opts.phases.has('check')) {
-    for (const mode of opts.consistencies) {
+    for (const [pass, mode] of opts.consistencies.entries()) {
       const list = checks.slice(0, opts.checkLimit);
+      const before = await cacheBefore();
       // The load process reports only at its end: the bar jumps from 0 to done.
       const progress = createProgress(`check c=1 clove http cache ${cache} (${mode})`, list.length);
       const r = await runLoadProcess({
@@ -178,7 +201,14 @@ async function runServerPhases(
       });
       progress.update(r.requests);
       progress.done();
-      out.push(record(r, mode, 1, 'check'));
+      // The first pass is the first time this server sees these checks (its cache holds only
+      // the 200 warm-up checks); later passes repeat them at the same revision.
+      out.push(
+        record(r, mode, 1, 'check', {
+          pass: pass === 0 ? 'first' : 'repeat',
+          ...(await cacheNotes(server, before)),
+        }),
+      );
     }
   }
   if (opts.phases.has('check-concurrent')) {
@@ -187,6 +217,7 @@ async function runServerPhases(
       `check c=${opts.concurrency} clove http cache ${cache}`,
       opts.durationMs,
     );
+    const before = await cacheBefore();
     const r = await runLoadProcess({
       url: `${server.url}/v1/permissions/check`,
       method: 'POST',
@@ -196,21 +227,30 @@ async function runServerPhases(
       warmupPerWorker: 20,
     });
     timer.done();
-    out.push(record(r, mode, opts.concurrency, 'check-concurrent'));
+    out.push(
+      record(r, mode, opts.concurrency, 'check-concurrent', await cacheNotes(server, before)),
+    );
   }
-  const rest = new Set(
+  const rest = new Set<PhaseName>(
     [...opts.phases].filter((p) => p !== 'check' && p !== 'check-concurrent' && p !== 'load'),
   );
   const target = createCloveHttpTarget({ url: server.url, cache: cache === 'on' });
   try {
-    for (const r of await runQueryPhases(
-      { ...opts, phases: rest },
-      target,
-      opened.kind,
-      w,
-      verifier,
-    ))
-      out.push({ ...r, notes: { ...r.notes, serverRssMb: server.rssMb() } });
+    // One phase at a time (runQueryPhases keeps the order), so each gets the server's cache notes.
+    for (const phase of PHASES) {
+      if (!rest.has(phase)) continue;
+      const before = await cacheBefore();
+      const results = await runQueryPhases(
+        { ...opts, phases: new Set([phase]) },
+        target,
+        opened.kind,
+        w,
+        verifier,
+      );
+      const notes = await cacheNotes(server, before);
+      for (const r of results)
+        out.push({ ...r, notes: { ...r.notes, serverRssMb: server.rssMb(), ...notes } });
+    }
   } finally {
     await target.close();
   }
@@ -236,7 +276,11 @@ export async function runHttp(
     onResult(ceiling);
   }
   for (const cache of opts.caches) {
-    const server = await startCloveServer({ storeSpec: opened.spec, cache: cache === 'on' });
+    const server = await startCloveServer({
+      storeSpec: opened.spec,
+      cache: cache === 'on',
+      cacheMaxBytes: opts.serverCacheBytes,
+    });
     try {
       out.push(
         ...(await runServerPhases(opts, opened, w, verifier, server, cache, ceiling, onResult)),

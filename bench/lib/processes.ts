@@ -34,6 +34,38 @@ export interface ServerChild {
   stop(): Promise<void>;
 }
 
+/** The check cache figures a Clove server exports on /metrics (counters since its start). */
+export interface ServerCacheStats {
+  readonly hits: number;
+  readonly misses: number;
+  readonly entries: number;
+  /** Estimated heap bytes of the entries. */
+  readonly bytes: number;
+}
+
+/** A running `clove serve` child, which can also report its check cache. */
+export interface CloveServerChild extends ServerChild {
+  /** Scrapes the server's /metrics; undefined when a figure is missing (cache off: all zero). */
+  cacheStats(): Promise<ServerCacheStats | undefined>;
+}
+
+/** The value of an unlabelled metric in Prometheus text, or NaN. */
+function metricValue(text: string, name: string): number {
+  const m = new RegExp(`^${name} (\\S+)$`, 'm').exec(text);
+  return m ? Number(m[1]) : Number.NaN;
+}
+
+async function scrapeCache(url: string): Promise<ServerCacheStats | undefined> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const s = {
+    hits: metricValue(text, 'clove_engine_cache_hits'),
+    misses: metricValue(text, 'clove_engine_cache_misses'),
+    entries: metricValue(text, 'clove_engine_cache_entries'),
+    bytes: metricValue(text, 'clove_engine_cache_bytes'),
+  };
+  return Object.values(s).every(Number.isFinite) ? s : undefined;
+}
+
 function rssOf(pid: number): number {
   try {
     const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
@@ -71,12 +103,22 @@ async function waitReady(url: string, child: ChildProcess, log: () => string): P
 
 /**
  * Starts `node bin/clove.js serve` on `storeSpec` with the check cache on or off
- * (CLOVE_CACHE_SIZE=0), waits for /readyz.
+ * (CLOVE_CACHE_SIZE=0), waits for /readyz. Cache on, the server keeps its own defaults (bounded by
+ * estimated bytes, no entry bound) unless `cacheMaxBytes` sets CLOVE_CACHE_MAX_BYTES; cache
+ * settings inherited from this process's environment are dropped, so a report's setting is the
+ * one the server ran with.
  */
 export async function startCloveServer(opts: {
   storeSpec: string;
   cache: boolean;
-}): Promise<ServerChild> {
+  cacheMaxBytes?: number | undefined;
+}): Promise<CloveServerChild> {
+  const { CLOVE_CACHE_SIZE: _size, CLOVE_CACHE_MAX_BYTES: _bytes, ...inherited } = process.env;
+  const cacheEnv: Record<string, string> = !opts.cache
+    ? { CLOVE_CACHE_SIZE: '0' }
+    : opts.cacheMaxBytes !== undefined
+      ? { CLOVE_CACHE_MAX_BYTES: String(opts.cacheMaxBytes) }
+      : {};
   const port = await freePort();
   const child = spawn(
     process.execPath,
@@ -93,7 +135,7 @@ export async function startCloveServer(opts: {
     ],
     {
       cwd: ROOT,
-      env: { ...process.env, CLOVE_CACHE_SIZE: opts.cache ? '100000' : '0', CLOVE_KEYS: '' },
+      env: { ...inherited, ...cacheEnv, CLOVE_KEYS: '' },
       stdio: ['ignore', 'ignore', 'pipe'],
     },
   );
@@ -109,7 +151,13 @@ export async function startCloveServer(opts: {
     await stop();
     throw e;
   }
-  return { url, pid: child.pid!, rssMb: () => rssOf(child.pid!), stop };
+  return {
+    url,
+    pid: child.pid!,
+    rssMb: () => rssOf(child.pid!),
+    stop,
+    cacheStats: () => scrapeCache(url),
+  };
 }
 
 /** Starts the trivial hono route server (bench/lib/trivial-server.ts). */
