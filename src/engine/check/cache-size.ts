@@ -89,7 +89,8 @@ export const MAX_DEFAULT_CACHE_BYTES = 256 * 1024 * 1024;
  * The default byte bound: 256 MiB, or a quarter of V8's heap limit when that is smaller (a server
  * started with a small `--max-old-space-size` keeps three quarters of its heap for everything
  * else). At the measured ~254 heap bytes per entry (~264 estimated), 256 MiB holds about a million
- * entries: eight times the ~124,000 (31 MiB) a medium docs workload's 10,000 distinct checks create.
+ * entries: five to eight times the 124,000-188,000 entries (31-47 MiB estimated) that a medium docs
+ * workload's 10,000 distinct checks create (in-process on the memory store; over HTTP on PGlite).
  */
 export function defaultCacheMaxBytes(
   heapLimit: number = getHeapStatistics().heap_size_limit,
