@@ -4,15 +4,22 @@
  * becomes a logged `internal` 500 without its stack), the v1 routes, and the operational routes
  * (`/healthz`, `/readyz`, `/metrics`, `/openapi.json`, `/docs`).
  */
-import { randomUUID } from 'node:crypto';
 import { ServerResponse } from 'node:http';
 import { OpenAPIHono } from '@hono/zod-openapi';
 import { Scalar } from '@scalar/hono-api-reference';
 import { bodyLimit } from 'hono/body-limit';
-import { HTTPException } from 'hono/http-exception';
-import { AppError, isAppError } from '../errors.ts';
+import { AppError } from '../errors.ts';
 import { METRICS_CONTENT_TYPE } from '../service/metrics.ts';
-import { internalError, toErrorResponse } from './http-errors.ts';
+import { hotRoutes } from './hot-routes.ts';
+import { toErrorResponse } from './http-errors.ts';
+import { withNodeFront } from './node-front.ts';
+import {
+  durationObserver,
+  isQuietRoute,
+  logAccess,
+  requestIdOf,
+  toAppError,
+} from './request-kit.ts';
 import type { App, AppDeps, AppEnv } from './route.ts';
 import { addPermissionRoutes } from './routes/permissions.ts';
 import { addRelationshipRoutes } from './routes/relationships.ts';
@@ -21,35 +28,31 @@ import { addWatchRoutes } from './routes/watch.ts';
 
 export type { AppDeps } from './route.ts';
 
-const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 const STREAMING_IMPORT = '/clove/v1/relationships/import';
 
 /** Options of `createApp`; `shutdown` aborts long-lived streams (watch) when the server stops. */
 export interface CreateAppOptions {
   readonly shutdown?: AbortSignal;
   readonly version?: string;
+  /**
+   * Serve check and checkbulk through the node front (`hot-routes.ts`) when running under
+   * @hono/node-server (default true). Off: every route goes through hono (tests compare the two).
+   */
+  readonly nodeFront?: boolean;
 }
 
-/** The Clove HTTP API as a hono app (serve it with @hono/node-server, or call `app.request`). */
+/**
+ * The Clove HTTP API as a hono app (serve it with @hono/node-server, or call `app.request`). Its
+ * `fetch` serves check and checkbulk through the node front when node's objects are at hand.
+ */
 export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): App {
   const app = new OpenAPIHono<AppEnv>();
   const { metrics, logger } = deps;
 
-  // One recorder per (method, route, status) seen: the series is resolved once, not per request.
-  const durations = new Map<string, (seconds: number) => void>();
-  const observeDuration = (method: string, route: string, status: number, seconds: number) => {
-    const key = `${method} ${status} ${route}`;
-    let observe = durations.get(key);
-    if (!observe) {
-      observe = metrics.httpDuration.recorder({ method, route, status: String(status) });
-      durations.set(key, observe);
-    }
-    observe(seconds);
-  };
+  const observeDuration = durationObserver(metrics);
 
   app.use('*', async (c, next) => {
-    const given = c.req.header('x-request-id');
-    const requestId = given && REQUEST_ID.test(given) ? given : randomUUID();
+    const requestId = requestIdOf(c.req.header('x-request-id'));
     const log = logger.child({ requestId });
     c.set('requestId', requestId);
     c.set('logger', log);
@@ -68,12 +71,12 @@ export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): App {
       const seconds = (performance.now() - started) / 1000;
       const route = c.req.routePath === '/*' ? 'unmatched' : c.req.routePath;
       observeDuration(c.req.method, route, c.res.status, seconds);
-      if (route !== '/metrics' && route !== '/healthz' && route !== '/readyz')
-        log.info('request', {
+      if (!isQuietRoute(route))
+        logAccess(log, undefined, {
           method: c.req.method,
           path: c.req.path,
           status: c.res.status,
-          durationMs: Math.round(seconds * 1e4) / 10,
+          seconds,
           keyId: c.get('principal')?.keyId,
         });
     }
@@ -110,18 +113,7 @@ export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): App {
   });
 
   app.onError((err, c) => {
-    let appErr: AppError;
-    if (isAppError(err)) appErr = err;
-    else if (err instanceof HTTPException && err.status === 413)
-      appErr = new AppError('payload_too_large', 'request body too large');
-    else if (err instanceof HTTPException && err.status < 500)
-      appErr = new AppError('invalid_request', err.message || 'invalid request');
-    else {
-      (c.get('logger') ?? logger).error('unhandled error', { err });
-      appErr = internalError(c.get('requestId'));
-    }
-    if (appErr.code === 'internal' && isAppError(err))
-      (c.get('logger') ?? logger).error('internal error', { err });
+    const appErr = toAppError(err, c.get('logger') ?? logger, c.get('requestId'));
     const { status, body } = toErrorResponse(appErr);
     return c.json(body, status);
   });
@@ -169,5 +161,7 @@ export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): App {
     },
   });
   app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Clove API reference' }));
+  if (opts.nodeFront !== false)
+    app.fetch = withNodeFront(app.fetch, hotRoutes(deps, observeDuration));
   return app;
 }

@@ -221,7 +221,15 @@ export async function parseJsonBody<S extends z.ZodType>(
   schema: S,
   fast?: (json: unknown, maxDepth: number) => z.infer<S> | undefined,
 ): Promise<z.infer<S>> {
-  const text = await c.req.text();
+  return parseJsonText(await c.req.text(), schema, fast);
+}
+
+/** `parseJsonBody` on a body already read as text (the node front of the hot routes reads its own). */
+export function parseJsonText<S extends z.ZodType>(
+  text: string,
+  schema: S,
+  fast?: (json: unknown, maxDepth: number) => z.infer<S> | undefined,
+): z.infer<S> {
   let json: unknown = {};
   if (text.trim() !== '') {
     try {

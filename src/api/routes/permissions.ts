@@ -1,7 +1,8 @@
 /** `/v1/permissions/*`: check (with Clove's `explain`), checkbulk, expand, lookups; and permissionsOf. */
+import type { z } from '@hono/zod-openapi';
 import { AppError } from '../../errors.ts';
 import { ndjsonResponse } from '../ndjson.ts';
-import { type App, type AppDeps, addRoute } from '../route.ts';
+import { type App, type AppDeps, type CallContext, addRoute } from '../route.ts';
 import {
   fromObjectRef,
   partialCaveatInfo,
@@ -13,12 +14,89 @@ import {
   toWireTree,
 } from '../wire/convert.ts';
 import { checkBulkResponseText } from '../wire/bulk-text.ts';
+import { checkResponseText } from '../wire/check-text.ts';
 import { fastCheckBulkRequest, fastCheckRequest } from '../wire/fast-parse.ts';
 import { lookupResourcesLine } from '../wire/lines.ts';
 import * as W from '../wire/permissions.ts';
 
 /** What `c.json` sets: responses built as text carry the same content type. */
 const JSON_HEADERS = { 'Content-Type': 'application/json' } as const;
+
+type CheckBody = z.infer<typeof W.CheckPermissionRequest>;
+type CheckBulkBody = z.infer<typeof W.CheckBulkPermissionsRequest>;
+
+/**
+ * Answers a validated check body: the JSON text of the response (wire/check-text.ts, the same bytes
+ * as `c.json` of the wire object). Shared by the hono route and the node front (`hot-routes.ts`).
+ */
+export async function answerCheck(
+  deps: AppDeps,
+  body: CheckBody,
+  call: CallContext,
+): Promise<string> {
+  const { answer, zookie } = await deps.clove.check(
+    body.context
+      ? {
+          resource: toObjectRef(body.resource),
+          permission: body.permission,
+          subject: toSubjectRef(body.subject),
+          context: body.context,
+        }
+      : {
+          resource: toObjectRef(body.resource),
+          permission: body.permission,
+          subject: toSubjectRef(body.subject),
+        },
+    {
+      consistency: toConsistency(body.consistency),
+      explain: body.explain === true || body.withTracing === true,
+      // No signal: a single check is short and bounded by the deadline; not asking for one
+      // saves an AbortController and two listeners per call (see addRoute).
+      caller: call.caller,
+      deadline: call.deadline,
+    },
+  );
+  return checkResponseText(zookie, answer);
+}
+
+/**
+ * Answers a validated checkbulk body (`batch_too_large` past the configured item limit): the JSON
+ * text of the response (wire/bulk-text.ts). Shared by the hono route and the node front.
+ */
+export async function answerCheckBulk(
+  deps: AppDeps,
+  body: CheckBulkBody,
+  call: CallContext,
+): Promise<string> {
+  const max = deps.config.limits.maxBulkCheckItems;
+  if (body.items.length > max)
+    throw new AppError('batch_too_large', `at most ${max} items per checkbulk request`, {
+      details: { max, got: body.items.length },
+    });
+  const { answers, zookie } = await deps.clove.bulkCheck(
+    body.items.map((i) =>
+      i.context
+        ? {
+            resource: toObjectRef(i.resource),
+            permission: i.permission,
+            subject: toSubjectRef(i.subject),
+            context: i.context,
+          }
+        : {
+            resource: toObjectRef(i.resource),
+            permission: i.permission,
+            subject: toSubjectRef(i.subject),
+          },
+    ),
+    {
+      consistency: toConsistency(body.consistency),
+      signal: call.signal,
+      caller: call.caller,
+      deadline: call.deadline,
+    },
+  );
+  return checkBulkResponseText(zookie, body.items, answers);
+}
 
 export function addPermissionRoutes(app: App, deps: AppDeps): void {
   const { clove } = deps;
@@ -38,29 +116,11 @@ export function addPermissionRoutes(app: App, deps: AppDeps): void {
       response: W.CheckPermissionResponse,
       fastBody: fastCheckRequest,
     },
-    async (_c, body, call) => {
-      const { answer, zookie } = await clove.check(
-        {
-          resource: toObjectRef(body.resource),
-          permission: body.permission,
-          subject: toSubjectRef(body.subject),
-          ...(body.context ? { context: body.context } : {}),
-        },
-        {
-          consistency: toConsistency(body.consistency),
-          explain: body.explain === true || body.withTracing === true,
-          // No signal: a single check is short and bounded by the deadline; not asking for one
-          // saves an AbortController and two listeners per call (see addRoute).
-          caller: call.caller,
-          deadline: call.deadline,
-        },
-      );
-      return {
-        checkedAt: { token: zookie },
-        permissionship: toWirePermissionship(answer.permissionship),
-        partialCaveatInfo: partialCaveatInfo(answer.missingContext),
-        explanation: answer.explanation,
-      };
+    async (c, body, call) => {
+      const text = await answerCheck(deps, body, call);
+      // A Response is returned as is by addRoute, which leaves `done` (the deadline timer) to us.
+      call.done();
+      return c.body(text, 200, JSON_HEADERS);
     },
   );
 
@@ -78,37 +138,9 @@ export function addPermissionRoutes(app: App, deps: AppDeps): void {
       fastBody: fastCheckBulkRequest,
     },
     async (c, body, call) => {
-      const max = deps.config.limits.maxBulkCheckItems;
-      if (body.items.length > max)
-        throw new AppError('batch_too_large', `at most ${max} items per checkbulk request`, {
-          details: { max, got: body.items.length },
-        });
-      const { answers, zookie } = await clove.bulkCheck(
-        body.items.map((i) =>
-          i.context
-            ? {
-                resource: toObjectRef(i.resource),
-                permission: i.permission,
-                subject: toSubjectRef(i.subject),
-                context: i.context,
-              }
-            : {
-                resource: toObjectRef(i.resource),
-                permission: i.permission,
-                subject: toSubjectRef(i.subject),
-              },
-        ),
-        {
-          consistency: toConsistency(body.consistency),
-          signal: call.signal,
-          caller: call.caller,
-          deadline: call.deadline,
-        },
-      );
-      // The answer built as text (wire/bulk-text.ts): the same bytes as c.json of the wire object.
-      // A Response is returned as is by addRoute, which leaves `done` (the deadline timer) to us.
+      const text = await answerCheckBulk(deps, body, call);
       call.done();
-      return c.body(checkBulkResponseText(zookie, body.items, answers), 200, JSON_HEADERS);
+      return c.body(text, 200, JSON_HEADERS);
     },
   );
 

@@ -10,20 +10,10 @@ import type { z } from '@hono/zod-openapi';
 import type { BulkCheckAnswer } from '../../service/index.ts';
 import type { WireObjectReference, WireSubjectReference } from './common.ts';
 import { partialCaveatInfo, toWirePermissionship } from './convert.ts';
+import { jsonString as str } from './json-text.ts';
 import type { CheckBulkPermissionsRequestItem } from './permissions.ts';
 
 type BulkItem = z.infer<typeof CheckBulkPermissionsRequestItem>;
-
-/**
- * Characters JSON.stringify would escape (quote, backslash, controls) or treat specially (lone
- * surrogates). Validated names and ids never contain them; anything else goes to JSON.stringify.
- */
-const NEEDS_ESCAPE = /["\\\u0000-\u001f\ud800-\udfff]/;
-
-/** `s` as a JSON string literal (same bytes as JSON.stringify). */
-function str(s: string): string {
-  return NEEDS_ESCAPE.test(s) ? JSON.stringify(s) : `"${s}"`;
-}
 
 function objectText(o: WireObjectReference): string {
   return `{"objectType":${str(o.objectType)},"objectId":${str(o.objectId)}}`;

@@ -1,0 +1,88 @@
+/**
+ * What every request goes through, whichever way it is served (the hono middleware in `app.ts` or
+ * the node front of the hot routes in `hot-routes.ts`): the request id, the duration metric, the
+ * access log line and the mapping of a thrown value to an AppError. One copy, so that both paths
+ * answer, count and log alike.
+ */
+import { randomUUID } from 'node:crypto';
+import { HTTPException } from 'hono/http-exception';
+import { AppError, isAppError } from '../errors.ts';
+import type { Logger } from '../service/logger.ts';
+import type { CloveMetrics } from '../service/metrics.ts';
+import { internalError } from './http-errors.ts';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The caller's `x-request-id` when it is a plain token (1..128 of `[A-Za-z0-9._:-]`), else a new uuid. */
+export function requestIdOf(given: string | undefined): string {
+  return given && REQUEST_ID.test(given) ? given : randomUUID();
+}
+
+/** Records one request's duration under `clove_http_request_duration_seconds{method,route,status}`. */
+export type ObserveDuration = (
+  method: string,
+  route: string,
+  status: number,
+  seconds: number,
+) => void;
+
+/**
+ * The duration recorder of an app: one histogram series per (method, route, status) seen, resolved
+ * once and then found by a string key, not per request.
+ */
+export function durationObserver(metrics: CloveMetrics): ObserveDuration {
+  const durations = new Map<string, (seconds: number) => void>();
+  return (method, route, status, seconds) => {
+    const key = `${method} ${status} ${route}`;
+    let observe = durations.get(key);
+    if (!observe) {
+      observe = metrics.httpDuration.recorder({ method, route, status: String(status) });
+      durations.set(key, observe);
+    }
+    observe(seconds);
+  };
+}
+
+/** Routes whose requests are not access-logged (probes and scrapes). */
+export function isQuietRoute(route: string): boolean {
+  return route === '/metrics' || route === '/healthz' || route === '/readyz';
+}
+
+/**
+ * The access log line of a request. `log` is the request's logger, or the app's logger with the
+ * request id given here (the same line: a child logger puts its fields right after `msg`).
+ */
+export function logAccess(
+  log: Logger,
+  requestId: string | undefined,
+  fields: { method: string; path: string; status: number; seconds: number; keyId?: string },
+): void {
+  const entry = {
+    method: fields.method,
+    path: fields.path,
+    status: fields.status,
+    durationMs: Math.round(fields.seconds * 1e4) / 10,
+    keyId: fields.keyId,
+  };
+  log.info('request', requestId === undefined ? entry : { requestId, ...entry });
+}
+
+/**
+ * The AppError a failed request answers with: AppErrors as they are, hono's 413 as
+ * `payload_too_large`, its other 4xx as `invalid_request`; anything else is logged (with its stack,
+ * which never reaches the client) and becomes `internal` carrying the request id.
+ */
+export function toAppError(err: unknown, log: Logger, requestId: string | undefined): AppError {
+  let appErr: AppError;
+  if (isAppError(err)) appErr = err;
+  else if (err instanceof HTTPException && err.status === 413)
+    appErr = new AppError('payload_too_large', 'request body too large');
+  else if (err instanceof HTTPException && err.status < 500)
+    appErr = new AppError('invalid_request', err.message || 'invalid request');
+  else {
+    log.error('unhandled error', { err });
+    appErr = internalError(requestId);
+  }
+  if (appErr.code === 'internal' && isAppError(err)) log.error('internal error', { err });
+  return appErr;
+}
