@@ -57,6 +57,7 @@ export function logAccess(
   requestId: string | undefined,
   fields: { method: string; path: string; status: number; seconds: number; keyId?: string },
 ): void {
+  if (log.enabled?.('info') === false) return;
   const entry = {
     method: fields.method,
     path: fields.path,

@@ -231,7 +231,8 @@ export function parseJsonText<S extends z.ZodType>(
   fast?: (json: unknown, maxDepth: number) => z.infer<S> | undefined,
 ): z.infer<S> {
   let json: unknown = {};
-  if (text.trim() !== '') {
+  // A body opening with `{` is not blank: skip the copy `trim` makes.
+  if (text.charCodeAt(0) === 0x7b || text.trim() !== '') {
     try {
       json = JSON.parse(text);
     } catch {

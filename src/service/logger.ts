@@ -15,6 +15,11 @@ export interface Logger {
   error(msg: string, fields?: Record<string, unknown>): void;
   /** A logger that adds `fields` to every line. */
   child(fields: Record<string, unknown>): Logger;
+  /**
+   * Optional: whether a line at `level` would be written. Hot callers skip building fields of a
+   * line that would be dropped; without it, callers assume yes.
+   */
+  enabled?(level: Exclude<LogLevel, 'silent'>): boolean;
 }
 
 /** Creates a JSON-lines logger at `level`, writing to `sink` (default: stderr). */
@@ -52,6 +57,9 @@ class JsonLogger implements Logger {
   }
   child(fields: Record<string, unknown>): Logger {
     return new JsonLogger(this.min, this.level, this.sink, { ...this.base, ...fields });
+  }
+  enabled(level: Exclude<LogLevel, 'silent'>): boolean {
+    return ORDER[level] >= this.min;
   }
 
   private emit(

@@ -53,18 +53,22 @@ export function createPermissionUseCases(
     async check(req, opts = {}) {
       const rc = await reads.at(opts);
       // Decision log: sampled decisions are recorded after answering (see decision-log.ts).
-      const logged = log?.sample() === true;
+      const logged = log !== undefined && log.sample() === true;
       const explain = opts.explain === true || (logged && log?.proofs === 'inline');
-      const base = { caller: opts.caller, request: req, zookie: rc.zookie };
       try {
-        const result = await engine.check(rc.ctx, { ...req, explain });
+        const result = await engine.check(rc.ctx, explain ? { ...req, explain } : req);
         const answer = toAnswer(result, opts.explain === true);
         count(answer.permissionship);
-        if (logged) log?.recordCheck({ ...base, result }, { engine, ctx: rc.ctx });
+        if (logged)
+          log?.recordCheck(
+            { caller: opts.caller, request: req, zookie: rc.zookie, result },
+            { engine, ctx: rc.ctx },
+          );
         return { zookie: rc.zookie, answer };
       } catch (err) {
         count('error');
-        if (logged) log?.recordCheck({ ...base, error: err });
+        if (logged)
+          log?.recordCheck({ caller: opts.caller, request: req, zookie: rc.zookie, error: err });
         throw err;
       }
     },

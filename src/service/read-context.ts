@@ -62,35 +62,49 @@ export function createReadContexts(
   }
 
   async function revision(opts: CallOptions) {
-    const rev = await resolve(opts.consistency ?? { mode: 'minimize_latency' });
+    const rev = await resolve(opts.consistency ?? MINIMIZE_LATENCY);
     return { revision: rev, zookie: zookieOf(rev) };
   }
+
+  // The schema of the revision most reads resolve to, in front of the LRU: one comparison instead
+  // of an LRU lookup and an async hop on the hot path (the answer for a revision never changes).
+  let lastRev: Revision | undefined;
+  let lastSchema: StoredSchema | undefined;
 
   return {
     schemaAt,
     revision,
     async at(opts) {
       if (opts.signal?.aborted) throw abortReason(opts.signal);
-      const { revision: rev, zookie } = await revision(opts);
-      const schema = await schemaAt(rev);
-      if (!schema)
-        throw new AppError('schema_not_found', 'no schema has been written yet', {
-          details: { zookie },
-        });
-      return {
-        revision: rev,
-        zookie,
-        schema,
-        ctx: {
-          reader: store.snapshot(rev),
-          schema: schema.ir,
-          ...(opts.signal ? { signal: opts.signal } : {}),
-          ...(opts.deadline !== undefined ? { deadline: opts.deadline } : {}),
-        },
-      };
+      const rev = await resolve(opts.consistency ?? MINIMIZE_LATENCY);
+      const zookie = zookieOf(rev);
+      let schema = rev === lastRev ? lastSchema : undefined;
+      if (schema === undefined) {
+        schema = await schemaAt(rev);
+        if (!schema)
+          throw new AppError('schema_not_found', 'no schema has been written yet', {
+            details: { zookie },
+          });
+        lastRev = rev;
+        lastSchema = schema;
+      }
+      const reader = store.snapshot(rev);
+      const { signal, deadline } = opts;
+      // Keys only when set, as callers may tell "absent" from "undefined".
+      const ctx: ReadContext['ctx'] =
+        signal === undefined
+          ? deadline === undefined
+            ? { reader, schema: schema.ir }
+            : { reader, schema: schema.ir, deadline }
+          : deadline === undefined
+            ? { reader, schema: schema.ir, signal }
+            : { reader, schema: schema.ir, signal, deadline };
+      return { revision: rev, zookie, schema, ctx };
     },
   };
 }
+
+const MINIMIZE_LATENCY: ConsistencyRequest = Object.freeze({ mode: 'minimize_latency' });
 
 /** The AppError an aborted signal carries, or `deadline_exceeded`. */
 export function abortReason(signal: AbortSignal): AppError {

@@ -112,13 +112,19 @@ export function toPrecondition(p: WirePrecondition): Precondition {
   };
 }
 
-/** The consistency requirement; absent means `minimize_latency` (SpiceDB's default). */
+const MINIMIZE_LATENCY: ConsistencyRequest = Object.freeze({ mode: 'minimize_latency' });
+const FULLY_CONSISTENT: ConsistencyRequest = Object.freeze({ mode: 'fully_consistent' });
+
+/**
+ * The consistency requirement; absent means `minimize_latency` (SpiceDB's default). The two
+ * token-less modes are shared frozen objects (one per call was pure garbage on the hot path).
+ */
 export function toConsistency(c: WireConsistency | undefined): ConsistencyRequest {
-  if (!c) return { mode: 'minimize_latency' };
-  if (c.fullyConsistent) return { mode: 'fully_consistent' };
+  if (!c) return MINIMIZE_LATENCY;
+  if (c.fullyConsistent) return FULLY_CONSISTENT;
   if (c.atLeastAsFresh) return { mode: 'at_least_as_fresh', zookie: c.atLeastAsFresh.token };
   if (c.atExactSnapshot) return { mode: 'at_exact_snapshot', zookie: c.atExactSnapshot.token };
-  return { mode: 'minimize_latency' };
+  return MINIMIZE_LATENCY;
 }
 
 const PERMISSIONSHIP = {
