@@ -43,6 +43,52 @@ export interface SnapshotReader {
    * tuples of one resource id is free. Served by every built-in store (memory, PGlite, Postgres).
    */
   queryOrdered?(q: TupleQuery, page: OrderedPage): Promise<Tuple[]>;
+  /**
+   * Optional: `qs.map(query)` in one round trip where the store can (PGlite and Postgres answer a
+   * whole wave of the engine's reads with one statement). Same visibility and fields as `query`.
+   */
+  queryMany?(qs: readonly TupleQuery[]): Promise<Tuple[][]>;
+  /**
+   * Optional recursive read (one round trip on PGlite and Postgres): the tuples of a self-nesting
+   * relation below `q.resourceIds`, followed to a fixed point. See `ClosureQuery`.
+   */
+  queryClosure?(q: ClosureQuery): Promise<ClosureResult>;
+}
+
+/**
+ * A recursive read of relation `relation` on `resourceType`, from `resourceIds`. Typed (with
+ * `subjectRelation`): the tuples whose subject is a `resourceType#subjectRelation` subject set (a
+ * group's nested groups), followed through their subjects. Whole (without): every tuple of the
+ * relation (an arrow's tupleset, such as a folder's parents), followed through the subjects whose
+ * type is `resourceType` (any subject relation, as arrows ignore it).
+ */
+export interface ClosureQuery {
+  readonly resourceType: string;
+  readonly relation: string;
+  readonly resourceIds: readonly string[];
+  readonly subjectRelation?: string;
+  /**
+   * Also return, in `ClosureResult.direct`, the relation's tuples on every expanded id whose
+   * subject is one of these (the checked subject: is it directly in any nested group?).
+   */
+  readonly direct?: {
+    readonly subjectType: string;
+    readonly subjectIds: readonly string[];
+    readonly subjectRelation: string;
+  };
+}
+
+/**
+ * `expanded`: `resourceIds` plus every subject id followed (each once, so cycles end). `tuples`:
+ * exactly what `query` returns for the same relation (and, when typed, subject type `resourceType`
+ * and the subject relation) over all expanded ids, so it is the complete answer of that read for
+ * each expanded id, including the ids it returns nothing for.
+ */
+export interface ClosureResult {
+  readonly expanded: readonly string[];
+  readonly tuples: Tuple[];
+  /** With `ClosureQuery.direct`: exactly what `query` returns for it over all expanded ids. */
+  readonly direct?: Tuple[];
 }
 
 /** One ordered page of a tuple query: tuples with `resource.id > afterResourceId`, at most `limit`. */

@@ -21,6 +21,7 @@ import {
 } from './support.ts';
 import { describeTupleAttribution } from './tuple-store-attribution.contract.ts';
 import { describeTupleLifecycle } from './tuple-store-lifecycle.contract.ts';
+import { describeTupleMultiReads } from './tuple-store-multi.contract.ts';
 import { describeTupleOrdered } from './tuple-store-ordered.contract.ts';
 
 export { expectCode, type StoreCapabilities, type StoreFactory } from './support.ts';
@@ -525,5 +526,6 @@ export function describeTupleStore(
     describeTupleLifecycle(factory, caps);
     describeTupleAttribution(factory);
     describeTupleOrdered(factory);
+    describeTupleMultiReads(factory);
   });
 }

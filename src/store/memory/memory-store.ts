@@ -31,6 +31,7 @@ import {
   sortKeyOf,
 } from '../shared/match.ts';
 import type {
+  ClosureQuery,
   DeleteResult,
   GuardedWriteOptions,
   OrderedPage,
@@ -52,6 +53,7 @@ import { isVisible, type Row, TupleIndexes } from './indexes.ts';
 import { queryOrderedRows } from './ordered.ts';
 import { collectRows, queryRows } from './query.ts';
 import { watchLog } from '../shared/watch-loop.ts';
+import { closureByLevels } from '../shared/closure.ts';
 
 /** One committed revision: when, by whom, and what changed (empty for schema writes). */
 export interface LogEntry {
@@ -127,6 +129,8 @@ class MemoryStore implements TupleStore {
       // Sorted bucket copies merged by resource id: a page of lookupResources reads about a page.
       queryOrdered: (q: TupleQuery, page: OrderedPage) =>
         Promise.resolve(queryOrderedRows(idx, q, rev, now, page)),
+      queryClosure: (q: ClosureQuery) =>
+        closureByLevels((level) => queryRows(idx, level, rev, now), q),
     };
   }
 

@@ -21,7 +21,7 @@ import type { SqlDriver } from './driver.ts';
 export type PointQuery = (q: TupleQuery, rev: Revision, now: number) => Promise<Tuple[]>;
 
 /** A `clove_tuples` row as the drivers return it (snake_case columns, int8 as string or number). */
-interface RawTupleRow {
+export interface RawTupleRow {
   resource_type: string;
   resource_id: string;
   relation: string;
@@ -75,7 +75,7 @@ const NEEDS_ESCAPE = /[\\"]/;
  * A Postgres array literal for a `$n::text[]` parameter: every element quoted (so an id such as
  * `NULL` stays a string), `"` and `\` escaped (only tested for, not replaced, in the common case).
  */
-function textArray(values: readonly string[]): string {
+export function textArray(values: readonly string[]): string {
   let out = '{';
   for (let i = 0; i < values.length; i++) {
     const v = values[i] as string;
@@ -114,7 +114,7 @@ function bind(q: TupleQuery, rev: Revision, now: number): { mask: number; params
 }
 
 /** Decodes rows straight into Tuples (optional fields absent, not null), one object per row. */
-function toTuples(rows: readonly RawTupleRow[]): Tuple[] {
+export function toTuples(rows: readonly RawTupleRow[]): Tuple[] {
   const out: Tuple[] = new Array(rows.length);
   for (let i = 0; i < rows.length; i++) {
     const r = rows[i] as RawTupleRow;
@@ -145,7 +145,7 @@ function toTuples(rows: readonly RawTupleRow[]): Tuple[] {
  * empty id list answers `[]` without a round trip. Errors are the driver's; callers map them.
  */
 export function createPointQuery(driver: SqlDriver): PointQuery {
-  const client = (driver.db as unknown as { $client: unknown }).$client;
+  const client = driver.reads ?? (driver.db as unknown as { $client: unknown }).$client;
   if (driver.kind === 'postgres') {
     const pg = client as Sql;
     return async (q, rev, now) => {

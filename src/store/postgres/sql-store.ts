@@ -65,6 +65,8 @@ import {
 } from './sql-helpers.ts';
 import { collectGarbage } from './sql-gc.ts';
 import { queryOrderedAt } from './sql-ordered.ts';
+import { type BatchQuery, createBatchQuery } from './sql-batch-queries.ts';
+import { type ClosureRead, createClosureRead } from './sql-closure.ts';
 import { createPointQuery, type PointQuery } from './sql-point-queries.ts';
 import { importBatch } from './sql-import.ts';
 import { attributeRevisions, loadLogAfter } from './sql-log.ts';
@@ -111,6 +113,10 @@ class SqlStore implements TupleStore {
   private analyzeEvery = 1_000;
   /** The builder-free hot read (sql-point-queries.ts): fixed SQL per query shape, prepared. */
   private readonly pointQuery: PointQuery;
+  /** A wave of point reads in one statement (sql-batch-queries.ts). */
+  private readonly batchQuery: BatchQuery;
+  /** A self-nesting relation followed to a fixed point in one statement (sql-closure.ts). */
+  private readonly closureRead: ClosureRead;
 
   constructor(
     private readonly driver: SqlDriver,
@@ -123,6 +129,8 @@ class SqlStore implements TupleStore {
     this.clock = opts.clock ?? Date.now;
     this.pollMs = opts.watchPollMs ?? 100;
     this.pointQuery = createPointQuery(driver);
+    this.closureRead = createClosureRead(driver);
+    this.batchQuery = createBatchQuery(driver, (q, rev, now) => this.queryAt(q, rev, now));
   }
 
   private get db() {
@@ -158,6 +166,8 @@ class SqlStore implements TupleStore {
       query: (q) => this.guard(() => this.queryAt(q, rev, now)),
       queryOrdered: (q, page) =>
         this.guard(() => queryOrderedAt(this.db, q, rev, now, page, IDS_PER_QUERY)),
+      queryMany: (qs) => this.guard(() => this.batchQuery(qs, rev, now)),
+      queryClosure: (q) => this.guard(() => this.closureRead(q, rev, now)),
     };
   }
 

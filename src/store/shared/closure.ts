@@ -1,0 +1,50 @@
+/**
+ * The reference `queryClosure`: a breadth-first walk with one `query` per level (every id of a
+ * level in one read). The memory store serves it as is (its reads are in-process); the SQL stores
+ * answer the same question with one recursive statement, and the contract suite holds both to it.
+ */
+import type { Tuple } from '../../model/index.ts';
+import type { ClosureQuery, ClosureResult, TupleQuery } from '../types.ts';
+
+/** The `TupleQuery` a closure runs on `ids` (the read it answers for each expanded id). */
+export function closureLevelQuery(q: ClosureQuery, ids: readonly string[]): TupleQuery {
+  return q.subjectRelation === undefined
+    ? { resourceType: q.resourceType, relation: q.relation, resourceIds: ids }
+    : {
+        resourceType: q.resourceType,
+        relation: q.relation,
+        resourceIds: ids,
+        subjectType: q.resourceType,
+        subjectRelation: q.subjectRelation,
+      };
+}
+
+/** `queryClosure` by repeated `query` (see `ClosureQuery` / `ClosureResult` for the contract). */
+export async function closureByLevels(
+  query: (q: TupleQuery) => Promise<Tuple[]> | Tuple[],
+  q: ClosureQuery,
+): Promise<ClosureResult> {
+  const seen = new Set<string>(q.resourceIds);
+  const tuples: Tuple[] = [];
+  let level = [...seen];
+  while (level.length > 0) {
+    const found = await query(closureLevelQuery(q, level));
+    const next: string[] = [];
+    for (const t of found) {
+      tuples.push(t);
+      if (t.subject.type !== q.resourceType || seen.has(t.subject.id)) continue;
+      seen.add(t.subject.id);
+      next.push(t.subject.id);
+    }
+    level = next;
+  }
+  const expanded = [...seen];
+  if (!q.direct) return { expanded, tuples };
+  const direct = await query({
+    resourceType: q.resourceType,
+    relation: q.relation,
+    resourceIds: expanded,
+    ...q.direct,
+  });
+  return { expanded, tuples, direct };
+}
