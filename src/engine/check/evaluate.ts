@@ -14,7 +14,7 @@ import type { DefinitionIR, ExprIR, PermissionIR, RelationIR } from '../../schem
 import { evaluateCaveat } from '../caveat/evaluate.ts';
 import type { ProofStep } from '../proof.ts';
 import { and, andNot, conditional, FALSE, or, TRUE, type Tri } from '../tri.ts';
-import { prefetchPermission, relationReads } from './prefetch.ts';
+import { prefetchPermission, relationReads, tuplesetRead } from './prefetch.ts';
 import { allGrant, anyGrant, difference, Meta } from './reduce.ts';
 import { exprText } from './expr-text.ts';
 import type { Dispatch, DispatchRequest, Outcome, Run } from './run.ts';
@@ -109,10 +109,7 @@ async function evaluateArrow(
   meta: Meta,
   dispatch: Dispatch,
 ): Promise<Tri> {
-  const tuples = await run.loader.load(
-    { resourceType: req.resource.type, relation: expr.tupleset },
-    req.resource.id,
-  );
+  const tuples = await tuplesetRead(run, req.resource, expr.tupleset);
   meta.tuples(tuples);
   const items: Promise<Outcome>[] = [];
   for (const t of tuples) {

@@ -29,17 +29,17 @@ export function relationReads(
   );
   const wild = s.relation === ELLIPSIS && rel.allowed.some((a) => a.wildcard && a.type === s.type);
   const out: { direct?: Promise<Tuple[]>; sets?: Promise<Tuple[][]> } = {};
-  if (exact || wild)
-    out.direct = run.loader.load(
-      {
-        resourceType: resource.type,
-        relation: name,
-        subjectType: s.type,
-        subjectIds: exact && wild ? [s.id, WILDCARD] : exact ? [s.id] : [WILDCARD],
-        subjectRelation: s.relation,
-      },
-      resource.id,
-    );
+  const directQuery =
+    exact || wild
+      ? {
+          resourceType: resource.type,
+          relation: name,
+          subjectType: s.type,
+          subjectIds: exact && wild ? [s.id, WILDCARD] : exact ? [s.id] : [WILDCARD],
+          subjectRelation: s.relation,
+        }
+      : undefined;
+  if (directQuery) out.direct = run.loader.load(directQuery, resource.id);
   const seen = new Set<string>();
   const reads: Promise<Tuple[]>[] = [];
   for (const a of rel.allowed) {
@@ -47,20 +47,43 @@ export function relationReads(
     const k = `${a.type}#${a.relation}`;
     if (seen.has(k)) continue;
     seen.add(k);
+    const q = {
+      resourceType: resource.type,
+      relation: name,
+      subjectType: a.type,
+      subjectRelation: a.relation,
+    };
+    // A self-nesting subject set (`member: ... | group#member` on group): read the nesting below
+    // in one store call when reads are round trips.
+    const nests = a.type === resource.type && a.relation === name && closuresFit(run);
+    // The closure also reads the subject's direct tuples on every nested id (the next level's
+    // direct reads), so a nesting costs one store call, not two.
     reads.push(
-      run.loader.load(
-        {
-          resourceType: resource.type,
-          relation: name,
-          subjectType: a.type,
-          subjectRelation: a.relation,
-        },
-        resource.id,
-      ),
+      nests ? run.loader.loadClosure(q, resource.id, directQuery) : run.loader.load(q, resource.id),
     );
   }
   if (reads.length > 0) out.sets = Promise.all(reads);
   return out;
+}
+
+/**
+ * True when nested reads should go through `loadClosure`: the reader serves closures and the run
+ * evaluates concurrently (reads are round trips). In sequential mode reads are in-process and
+ * cheap, and reading a whole nesting would only add work that short-circuiting skips.
+ */
+export function closuresFit(run: Run): boolean {
+  return !run.sequential && typeof run.reader.queryClosure === 'function';
+}
+
+/**
+ * The read of arrow tupleset `tupleset` on `resource`: through `loadClosure` when the tupleset
+ * admits the resource's own type (a folder's `parent`), so a chain of parents is one store call.
+ */
+export function tuplesetRead(run: Run, resource: ObjectRef, tupleset: string): Promise<Tuple[]> {
+  const q = { resourceType: resource.type, relation: tupleset };
+  const rel = run.schema.definitions[resource.type]?.relations[tupleset];
+  const nests = rel?.allowed.some((a) => a.type === resource.type) === true && closuresFit(run);
+  return nests ? run.loader.loadClosure(q, resource.id) : run.loader.load(q, resource.id);
 }
 
 /** What a permission reads on its own resource: relations (full reads) and arrow tuplesets. */
@@ -135,6 +158,5 @@ export function prefetchPermission(
     reads.direct?.catch(ignore);
     reads.sets?.catch(ignore);
   }
-  for (const t of plan.tuplesets)
-    run.loader.load({ resourceType: resource.type, relation: t }, resource.id).catch(ignore);
+  for (const t of plan.tuplesets) tuplesetRead(run, resource, t).catch(ignore);
 }

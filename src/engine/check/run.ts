@@ -4,7 +4,7 @@
  */
 import type { ObjectRef, SubjectRef, Tuple } from '../../model/index.ts';
 import type { SchemaIR } from '../../schema/ir.ts';
-import type { SnapshotReader, TupleQuery } from '../../store/types.ts';
+import type { ClosureQuery, SnapshotReader, TupleQuery } from '../../store/types.ts';
 import type { Tri } from '../tri.ts';
 
 /** The result of one dispatch plus what the cache needs to know about it. */
@@ -135,6 +135,18 @@ export class LatencyGauge {
 
 export class ReadLoader {
   private readonly pending = new Map<string, Pending>();
+  /** Closure reads of this tick by shape (see `loadClosure`). */
+  private readonly pendingClosures = new Map<
+    string,
+    {
+      query: TupleQuery;
+      key: string;
+      direct: TupleQuery | undefined;
+      directKey: string;
+      ids: Set<string>;
+      waiters: Waiter[];
+    }
+  >();
   /** Every read of this run by shape, subject ids and resource: a snapshot never changes. */
   private readonly done = new Map<string, Promise<Tuple[]>>();
   private scheduled = false;
@@ -148,13 +160,113 @@ export class ReadLoader {
    * reads within the run (a prefetch, then the evaluation that needs it) share one promise.
    */
   load(query: TupleQuery, id: string): Promise<Tuple[]> {
-    const key = `${query.resourceType}\u0000${query.relation ?? ''}\u0000${query.subjectType ?? ''}\u0000${query.subjectRelation ?? ''}`;
+    const key = shapeKey(query);
     const full = `${key}\u0002${query.subjectIds?.join('\u0001') ?? ''}\u0002${id}`;
     const known = this.done.get(full);
     if (known) return known;
     const promise = this.enqueue(key, query, id);
     this.done.set(full, promise);
     return promise;
+  }
+
+  /**
+   * Like `load`, for a read of a self-nesting relation (`query` without subject ids: a group's
+   * `group#member` subject sets, a folder's `parent` tupleset) on a reader with `queryClosure`:
+   * the first such read walks the relation below `id` to a fixed point in one store call and
+   * records the answer of the same read for every id it expanded, so the nested levels the
+   * evaluation reaches next are answered from this run's read cache instead of one round trip per
+   * level. The evaluation itself is unchanged: it sees exactly what `load` would have returned.
+   * `subjectRelation` is the query's (typed closure) or absent (whole tupleset).
+   */
+  loadClosure(query: TupleQuery, id: string, direct?: TupleQuery): Promise<Tuple[]> {
+    const key = shapeKey(query);
+    const full = `${key}\u0002\u0002${id}`;
+    const known = this.done.get(full);
+    if (known) return known;
+    const directKey = direct
+      ? `${shapeKey(direct)}\u0002${direct.subjectIds?.join('\u0001') ?? ''}`
+      : '';
+    const batchKey = `${key}\u0003${directKey}`;
+    let c = this.pendingClosures.get(batchKey);
+    if (!c) {
+      c = { query, key, direct, directKey, ids: new Set(), waiters: [] };
+      this.pendingClosures.set(batchKey, c);
+    }
+    c.ids.add(id);
+    const entry = c;
+    const promise = new Promise<Tuple[]>((resolve, reject) => {
+      entry.waiters.push({ id, subjectIds: undefined, resolve, reject });
+    });
+    this.done.set(full, promise);
+    this.schedule();
+    return promise;
+  }
+
+  private schedule(): void {
+    if (this.scheduled) return;
+    this.scheduled = true;
+    // A reader that answers many queries per round trip gets the whole wave: the reads that one
+    // store answer sets off are issued over several microtask turns (each dispatch awaits its
+    // cache lookup first), so flush after them (setImmediate), not at the first microtask.
+    if (this.reader.queryMany) setImmediate(() => this.flush());
+    else queueMicrotask(() => this.flush());
+  }
+
+  /** Runs the pending closures; each primes the read of every id it expanded. */
+  private flushClosures(): void {
+    const closures = [...this.pendingClosures.values()];
+    this.pendingClosures.clear();
+    const read = this.reader.queryClosure;
+    for (const c of closures) {
+      const { query: q, key, direct: d } = c;
+      const started = this.gauge ? performance.now() : 0;
+      const closure: ClosureQuery = {
+        resourceType: q.resourceType,
+        relation: q.relation ?? '',
+        resourceIds: [...c.ids],
+        ...(q.subjectRelation !== undefined ? { subjectRelation: q.subjectRelation } : {}),
+        ...(d?.subjectType !== undefined && d.subjectIds && d.subjectRelation !== undefined
+          ? {
+              direct: {
+                subjectType: d.subjectType,
+                subjectIds: d.subjectIds,
+                subjectRelation: d.subjectRelation,
+              },
+            }
+          : {}),
+      };
+      (read as NonNullable<typeof read>).call(this.reader, closure).then(
+        (res) => {
+          this.gauge?.record(performance.now() - started);
+          const byId = new Map<string, Tuple[]>();
+          for (const t of res.tuples) {
+            const list = byId.get(t.resource.id);
+            if (list) list.push(t);
+            else byId.set(t.resource.id, [t]);
+          }
+          for (const id of res.expanded) {
+            const full = `${key}\u0002\u0002${id}`;
+            if (!this.done.has(full)) this.done.set(full, Promise.resolve(byId.get(id) ?? []));
+          }
+          if (res.direct && closure.direct) {
+            const mine = new Map<string, Tuple[]>();
+            for (const t of res.direct) {
+              const list = mine.get(t.resource.id);
+              if (list) list.push(t);
+              else mine.set(t.resource.id, [t]);
+            }
+            for (const id of res.expanded) {
+              const full = `${c.directKey}\u0002${id}`;
+              if (!this.done.has(full)) this.done.set(full, Promise.resolve(mine.get(id) ?? []));
+            }
+          }
+          for (const w of c.waiters) w.resolve(byId.get(w.id) ?? []);
+        },
+        (err: unknown) => {
+          for (const w of c.waiters) w.reject(err);
+        },
+      );
+    }
   }
 
   private enqueue(key: string, query: TupleQuery, id: string): Promise<Tuple[]> {
@@ -175,46 +287,72 @@ export class ReadLoader {
     const promise = new Promise<Tuple[]>((resolve, reject) => {
       entry.waiters.push({ id, subjectIds: query.subjectIds, resolve, reject });
     });
-    if (!this.scheduled) {
-      this.scheduled = true;
-      queueMicrotask(() => this.flush());
-    }
+    this.schedule();
     return promise;
   }
 
   private flush(): void {
     this.scheduled = false;
+    if (this.pendingClosures.size > 0) this.flushClosures();
     const batches = [...this.pending.values()];
     this.pending.clear();
-    for (const b of batches) {
-      const { subjectIds: _ignored, ...rest } = b.query;
-      const q: TupleQuery = b.subjectIds
-        ? { ...rest, resourceIds: [...b.ids], subjectIds: [...b.subjectIds] }
-        : { ...rest, resourceIds: [...b.ids] };
-      const started = this.gauge ? performance.now() : 0;
-      this.reader.query(q).then(
-        (tuples) => {
+    const queries = batches.map(batchQuery);
+    const started = this.gauge ? performance.now() : 0;
+    const settle = (b: Pending, tuples: Tuple[]): void => {
+      const byId = new Map<string, Tuple[]>();
+      for (const t of tuples) {
+        const list = byId.get(t.resource.id);
+        if (list) list.push(t);
+        else byId.set(t.resource.id, [t]);
+      }
+      for (const w of b.waiters) {
+        const mine = byId.get(w.id) ?? [];
+        const subjects = w.subjectIds;
+        w.resolve(
+          subjects && b.waiters.length > 1
+            ? mine.filter((t) => subjects.includes(t.subject.id))
+            : mine,
+        );
+      }
+    };
+    const fail = (b: Pending, err: unknown): void => {
+      for (const w of b.waiters) w.reject(err);
+    };
+    const many = this.reader.queryMany;
+    if (many && batches.length > 1) {
+      many.call(this.reader, queries).then(
+        (answers) => {
           this.gauge?.record(performance.now() - started);
-          const byId = new Map<string, Tuple[]>();
-          for (const t of tuples) {
-            const list = byId.get(t.resource.id);
-            if (list) list.push(t);
-            else byId.set(t.resource.id, [t]);
-          }
-          for (const w of b.waiters) {
-            const mine = byId.get(w.id) ?? [];
-            const subjects = w.subjectIds;
-            w.resolve(
-              subjects && b.waiters.length > 1
-                ? mine.filter((t) => subjects.includes(t.subject.id))
-                : mine,
-            );
-          }
+          for (let i = 0; i < batches.length; i++) settle(batches[i] as Pending, answers[i] ?? []);
         },
         (err: unknown) => {
-          for (const w of b.waiters) w.reject(err);
+          for (const b of batches) fail(b, err);
         },
+      );
+      return;
+    }
+    for (let i = 0; i < batches.length; i++) {
+      const b = batches[i] as Pending;
+      this.reader.query(queries[i] as TupleQuery).then(
+        (tuples) => {
+          this.gauge?.record(performance.now() - started);
+          settle(b, tuples);
+        },
+        (err: unknown) => fail(b, err),
       );
     }
   }
+}
+
+/** A read's shape: resource type, relation, subject type and subject relation. */
+function shapeKey(q: TupleQuery): string {
+  return `${q.resourceType}\u0000${q.relation ?? ''}\u0000${q.subjectType ?? ''}\u0000${q.subjectRelation ?? ''}`;
+}
+
+/** The store query of one pending batch: its shape with every waiter's resource and subject ids. */
+function batchQuery(b: Pending): TupleQuery {
+  const { subjectIds: _ignored, ...rest } = b.query;
+  return b.subjectIds
+    ? { ...rest, resourceIds: [...b.ids], subjectIds: [...b.subjectIds] }
+    : { ...rest, resourceIds: [...b.ids] };
 }
