@@ -11,13 +11,19 @@ const TUPLE = {
 } as Tuple;
 
 /** A store whose snapshots answer `query` and, when asked, `querySync` and `queryOrdered` too. */
-function fakeStore(sync: boolean, ordered = false): TupleStore {
+function fakeStore(sync: boolean, ordered = false, multi = false): TupleStore {
   const reader: SnapshotReader = {
     revision: 7,
     now: 1000,
     query: async () => [TUPLE],
     ...(sync ? { querySync: () => [TUPLE] } : {}),
     ...(ordered ? { queryOrdered: async () => [TUPLE] } : {}),
+    ...(multi
+      ? {
+          queryMany: async (qs: readonly TupleQuery[]) => qs.map(() => [TUPLE]),
+          queryClosure: async () => ({ expanded: ['d'], tuples: [TUPLE] }),
+        }
+      : {}),
   };
   const unused = async () => {
     throw new Error('not used here');
@@ -46,6 +52,22 @@ describe('instrumentStore', () => {
     const reader = instrumentStore(fakeStore(false), createMetrics()).snapshot(7);
     expect('querySync' in reader).toBe(false);
     expect('queryOrdered' in reader).toBe(false);
+    expect('queryMany' in reader).toBe(false);
+    expect('queryClosure' in reader).toBe(false);
+  });
+
+  it('keeps queryMany and queryClosure and times each call as one op "query"', async () => {
+    const metrics = createMetrics();
+    const reader = instrumentStore(fakeStore(false, true, true), metrics).snapshot(7);
+    expect(await reader.queryMany?.([QUERY, QUERY])).toEqual([[TUPLE], [TUPLE]]);
+    expect(
+      await reader.queryClosure?.({
+        resourceType: 'group',
+        relation: 'member',
+        resourceIds: ['d'],
+      }),
+    ).toEqual({ expanded: ['d'], tuples: [TUPLE] });
+    expect(metrics.storeDuration.count({ op: 'query' })).toBe(2);
   });
 
   it.each([

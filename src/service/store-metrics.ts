@@ -3,7 +3,14 @@
  * `clove_store_query_duration_seconds{op}`. The wrapper forwards everything else unchanged.
  */
 import type { Tuple } from '../model/index.ts';
-import type { OrderedPage, SnapshotReader, TupleQuery, TupleStore } from '../store/index.ts';
+import type {
+  ClosureQuery,
+  ClosureResult,
+  OrderedPage,
+  SnapshotReader,
+  TupleQuery,
+  TupleStore,
+} from '../store/index.ts';
 import type { CloveMetrics } from './metrics.ts';
 
 const TIMED = [
@@ -58,7 +65,11 @@ export function instrumentStore(store: TupleStore, metrics: CloveMetrics): Tuple
         : ordered
           ? TimedOrderedReader
           : TimedReader;
-      return new Timed(reader, observeQuery);
+      const timed = new Timed(reader, observeQuery);
+      // The SQL stores' round-trip savers (one statement per wave of reads, per nested relation).
+      if (reader.queryMany) timed.queryMany = timedMany;
+      if (reader.queryClosure) timed.queryClosure = timedClosure;
+      return timed;
     },
     exportTuples: (o) => store.exportTuples(o),
     watch: (after, o) => store.watch(after, o),
@@ -75,6 +86,9 @@ export function instrumentStore(store: TupleStore, metrics: CloveMetrics): Tuple
 class TimedReader implements SnapshotReader {
   readonly revision: number;
   readonly now: number;
+  // Declared, not defined: present only when installed (see `snapshot`).
+  declare queryMany?: SnapshotReader['queryMany'];
+  declare queryClosure?: SnapshotReader['queryClosure'];
 
   constructor(
     readonly reader: SnapshotReader,
@@ -113,6 +127,32 @@ async function timedOrdered(r: TimedReader, q: TupleQuery, page: OrderedPage): P
     ).call(r.reader, q, page);
   } finally {
     r.observe((performance.now() - t0) / 1000);
+  }
+}
+
+/** `queryMany`, timed as one `query` (installed only when the wrapped reader offers it). */
+async function timedMany(this: TimedReader, qs: readonly TupleQuery[]): Promise<Tuple[][]> {
+  const t0 = performance.now();
+  try {
+    return await (this.reader.queryMany as (qs: readonly TupleQuery[]) => Promise<Tuple[][]>).call(
+      this.reader,
+      qs,
+    );
+  } finally {
+    this.observe((performance.now() - t0) / 1000);
+  }
+}
+
+/** `queryClosure`, timed as one `query` (installed only when the wrapped reader offers it). */
+async function timedClosure(this: TimedReader, q: ClosureQuery): Promise<ClosureResult> {
+  const t0 = performance.now();
+  try {
+    return await (this.reader.queryClosure as (q: ClosureQuery) => Promise<ClosureResult>).call(
+      this.reader,
+      q,
+    );
+  } finally {
+    this.observe((performance.now() - t0) / 1000);
   }
 }
 
