@@ -232,6 +232,53 @@ describe('cache', () => {
     });
   });
 
+  it.each([
+    ['synchronous walk', { sync: true }, 'auto'],
+    ['async walk, concurrent operands', { sync: false }, 'concurrent'],
+  ] as const)(
+    'a byte bound below the working set evicts, stays bounded and answers right (%s)',
+    async (_, readerOpts, operands) => {
+      const tuples: string[] = [];
+      for (let d = 0; d < 40; d++) {
+        tuples.push(`document:d${d}#reader@user:u${d % 7}`);
+        if (d % 3 === 0) tuples.push(`document:d${d}#writer@user:u${d % 5}`);
+        if (d % 4 === 0) tuples.push(`document:d${d}#banned@user:u${d % 7}`);
+      }
+      const ctx = { schema: SCHEMA, reader: arrayReader(tuples, readerOpts) };
+      const maxBytes = 4096; // ~13 entries of this key length: far below the working set
+      const bounded = createEngine({ operands, cache: { maxBytes } });
+      const reference = createEngine({ operands, cache: false });
+      for (let round = 0; round < 2; round++)
+        for (let d = 0; d < 40; d++)
+          for (let u = 0; u < 7; u++)
+            for (const p of ['view', 'both', 'either']) {
+              const r = req(`document:d${d}#${p}@user:u${u}`);
+              expect((await bounded.check(ctx, r)).permissionship).toBe(
+                (await reference.check(ctx, r)).permissionship,
+              );
+              expect(bounded.stats().bytes).toBeLessThanOrEqual(maxBytes);
+            }
+      const s = bounded.stats();
+      expect(s.entries).toBeGreaterThan(0);
+      expect(s.entries).toBeLessThan(40 * 7 * 3);
+      expect(s.misses).toBeGreaterThan(40 * 7 * 3); // the second round missed too: evicted
+    },
+  );
+
+  it("counts a large request context in an entry's bytes", async () => {
+    const engine = createEngine();
+    const ctx = {
+      schema: SCHEMA,
+      reader: arrayReader(['document:d#reader@user:a[first_condition]']),
+    };
+    await engine.check(ctx, req('document:d#reader@user:a', { first: 1 }));
+    const small = engine.stats().bytes;
+    const other = createEngine();
+    await other.check(ctx, req('document:d#reader@user:a', { first: 1, note: 'x'.repeat(10_000) }));
+    expect(other.stats().entries).toBe(engine.stats().entries);
+    expect(other.stats().bytes - small).toBeGreaterThanOrEqual(10_000 * engine.stats().entries);
+  });
+
   it('keys by request context', async () => {
     const engine = createEngine();
     const ctx = {
