@@ -119,6 +119,13 @@ describe('createDispatchCache bounds', () => {
     expect(cache.lru.has(keyOf(39))).toBe(false);
   });
 
+  it.each([{ maxBytes: 0 }, { maxBytes: -1 }, { maxBytes: 1.5 }, { maxEntries: 0 }])(
+    'refuses a bound that is not a positive integer: %j',
+    (bounds) => {
+      expect(() => createDispatchCache(bounds)).toThrow(/must be a positive integer/);
+    },
+  );
+
   it('defaults to the byte bound of defaultCacheMaxBytes() and no entry bound', () => {
     const cache = createDispatchCache();
     expect(cache.lru.maxSize).toBe(defaultCacheMaxBytes());

@@ -5,7 +5,7 @@
  * There is no mutable delegate: the loop is tied by the `dispatch` constant the closures share.
  */
 import { LRUCache } from 'lru-cache';
-import { EngineError } from '../../errors.ts';
+import { AppError, EngineError } from '../../errors.ts';
 import { MAX_TRIED } from '../proof.ts';
 import { FALSE, TRUE } from '../tri.ts';
 import { defaultCacheMaxBytes, estimateEntryBytes } from './cache-size.ts';
@@ -48,9 +48,13 @@ export interface DispatchCacheBounds {
  * given, by entry count too; whichever bound is reached first evicts the least recently used
  * entries. Why bytes: the number of sub-problem entries a working set needs varies by workload,
  * their size barely does, so bytes are what an operator can size. lru-cache preallocates its slot
- * arrays for `max` entries, so an entry bound is only passed when one is asked for.
+ * arrays for `max` entries, so an entry bound is only passed when one is asked for. Throws
+ * `invalid_config` unless each given bound is a positive integer.
  */
 export function createDispatchCache(bounds: DispatchCacheBounds = {}): DispatchCache {
+  for (const [name, v] of Object.entries(bounds))
+    if (v !== undefined && !(Number.isSafeInteger(v) && v > 0))
+      throw new AppError('invalid_config', `cache ${name} must be a positive integer, got ${v}`);
   const lru = new LRUCache<string, CacheEntry>({
     ...(bounds.maxEntries !== undefined ? { max: bounds.maxEntries } : {}),
     maxSize: bounds.maxBytes ?? defaultCacheMaxBytes(),
