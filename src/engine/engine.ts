@@ -107,13 +107,13 @@ export function createEngine(opts: EngineOptions = {}): Engine {
         return plainResult(
           dispatchSync(syncRun, req.resource.type, req.resource.id, req.permission, maxDepth),
         );
-      return runCheck(
-        dispatch,
-        createRun(ctx, req, { prefetch, sequential: sequential(), gauge }),
-        req,
-        maxDepth,
-        inflight,
-      );
+      const run = createRun(ctx, req, { prefetch, sequential: sequential(), gauge });
+      try {
+        return await runCheck(dispatch, run, req, maxDepth, inflight);
+      } finally {
+        // Branches that lost stop reading once the answer is known (ReadLoader.close).
+        run.loader.close();
+      }
     },
 
     async bulkCheck(ctx, reqs) {
@@ -173,6 +173,7 @@ export function createEngine(opts: EngineOptions = {}): Engine {
         }
       };
       await Promise.all(Array.from({ length: Math.min(BULK_CONCURRENCY, reqs.length) }, worker));
+      share.loader.close();
       return out;
     },
 

@@ -150,6 +150,7 @@ export class ReadLoader {
   /** Every read of this run by shape, subject ids and resource: a snapshot never changes. */
   private readonly done = new Map<string, Promise<Tuple[]>>();
   private scheduled = false;
+  private closed = false;
   constructor(
     private readonly reader: SnapshotReader,
     private readonly gauge?: LatencyGauge,
@@ -160,6 +161,7 @@ export class ReadLoader {
    * reads within the run (a prefetch, then the evaluation that needs it) share one promise.
    */
   load(query: TupleQuery, id: string): Promise<Tuple[]> {
+    if (this.closed) return NEVER;
     const key = shapeKey(query);
     const full = `${key}\u0002${query.subjectIds?.join('\u0001') ?? ''}\u0002${id}`;
     const known = this.done.get(full);
@@ -179,6 +181,7 @@ export class ReadLoader {
    * `subjectRelation` is the query's (typed closure) or absent (whole tupleset).
    */
   loadClosure(query: TupleQuery, id: string, direct?: TupleQuery): Promise<Tuple[]> {
+    if (this.closed) return NEVER;
     const key = shapeKey(query);
     const full = `${key}\u0002\u0002${id}`;
     const known = this.done.get(full);
@@ -200,6 +203,20 @@ export class ReadLoader {
     this.done.set(full, promise);
     this.schedule();
     return promise;
+  }
+
+  /**
+   * Ends the run's reads once its answer is known. In concurrent mode the operands that lost keep
+   * running after the root decided, and each level they reach would issue another read: on a
+   * networked store that is round trips and database work nobody waits for, queued in front of
+   * the next check's reads. After `close`, reads not yet sent are dropped and later ones are never
+   * sent: their promises never settle, so the abandoned branches stop where they are (nothing
+   * awaits them; they are garbage once the run is). Reads already sent still complete.
+   */
+  close(): void {
+    this.closed = true;
+    this.pending.clear();
+    this.pendingClosures.clear();
   }
 
   private schedule(): void {
@@ -293,6 +310,7 @@ export class ReadLoader {
 
   private flush(): void {
     this.scheduled = false;
+    if (this.closed) return;
     if (this.pendingClosures.size > 0) this.flushClosures();
     const batches = [...this.pending.values()];
     this.pending.clear();
@@ -343,6 +361,9 @@ export class ReadLoader {
     }
   }
 }
+
+/** The answer of a read after its run closed: never settles (see `ReadLoader.close`). */
+const NEVER: Promise<Tuple[]> = new Promise(() => {});
 
 /** A read's shape: resource type, relation, subject type and subject relation. */
 function shapeKey(q: TupleQuery): string {
