@@ -9,13 +9,32 @@ import { type CheckResult, formatProof } from '../engine/index.ts';
 import { lookupSubjects, permissionsOf, streamLookupResources } from '../engine/lookup/index.ts';
 import type { Clove, ServiceDeps } from './clove.ts';
 import { logLookupStream } from './decision-log.ts';
-import type { CheckAnswer, CheckInput, PermissionOf, ResourceFound } from './types.ts';
+import type {
+  BulkCheckAnswer,
+  CheckAnswer,
+  CheckInput,
+  PermissionOf,
+  ResourceFound,
+} from './types.ts';
 
 const PERMISSIONSHIP = {
   allowed: 'has_permission',
   denied: 'no_permission',
   conditional: 'conditional_permission',
 } as const;
+
+/**
+ * The bulk answers of plain allowed / denied results (no missing context), shared and frozen: most
+ * items of a bulk call are one of the two, and an object pair per item was pure garbage.
+ */
+const ALLOWED: BulkCheckAnswer = Object.freeze({
+  ok: true,
+  answer: Object.freeze({ permissionship: 'has_permission' }),
+});
+const DENIED: BulkCheckAnswer = Object.freeze({
+  ok: true,
+  answer: Object.freeze({ permissionship: 'no_permission' }),
+});
 
 /** Engine result → service answer. */
 export function toAnswer(r: CheckResult, explain = false): CheckAnswer {
@@ -89,7 +108,17 @@ export function createPermissionUseCases(
           else log.recordCheck({ ...base, error: r.error, bulkIndex: i });
         }
         if (r.ok) {
-          const answer = toAnswer(r.result);
+          const result = r.result;
+          const plain = result.missingParams === undefined || result.missingParams.length === 0;
+          if (plain && result.permissionship === 'allowed') {
+            allowed++;
+            return ALLOWED;
+          }
+          if (plain && result.permissionship === 'denied') {
+            denied++;
+            return DENIED;
+          }
+          const answer = toAnswer(result);
           if (answer.permissionship === 'has_permission') allowed++;
           else if (answer.permissionship === 'no_permission') denied++;
           else conditional++;

@@ -32,11 +32,15 @@ function subjectText(s: WireSubjectReference): string {
  */
 function requestText(i: BulkItem): string {
   let keys = 0;
-  for (const _ in i) keys++;
+  let first: string | undefined;
+  for (const k in i) {
+    if (keys === 0) first = k;
+    keys++;
+  }
   const plainShape =
     keys === (i.context === undefined ? 3 : 4) &&
     typeof i.permission === 'string' &&
-    Object.keys(i)[0] === 'resource';
+    first === 'resource';
   if (!plainShape) return JSON.stringify(i);
   let out = `{"resource":${objectText(i.resource)},"permission":${str(i.permission)},"subject":${subjectText(i.subject)}`;
   if (i.context !== undefined) out += `,"context":${JSON.stringify(i.context)}`;
