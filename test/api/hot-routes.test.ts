@@ -271,6 +271,52 @@ describe('hot routes through the node front', () => {
     expect(a).toEqual(b);
   });
 
+  it('waits for a body that arrives after its headers, in pieces', async () => {
+    const body = JSON.stringify({
+      items: [
+        {
+          resource: { objectType: 'document', objectId: 'b' },
+          permission: 'view',
+          subject: { object: { objectType: 'user', objectId: 'cat' } },
+        },
+      ],
+    });
+    const slow = (port: number) =>
+      new Promise<Answer>((resolve, reject) => {
+        const req = request(
+          {
+            host: '127.0.0.1',
+            port,
+            method: 'POST',
+            path: '/v1/permissions/checkbulk',
+            headers: {
+              authorization: `Bearer ${KEYS.reader}`,
+              'x-request-id': 'slow-1',
+              'content-length': String(Buffer.byteLength(body)),
+            },
+          },
+          (res) => {
+            let text = '';
+            res.setEncoding('utf8');
+            res.on('data', (c: string) => {
+              text += c;
+            });
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: [], body: text }));
+          },
+        );
+        req.on('error', reject);
+        req.flushHeaders();
+        // The rest of the body follows in later socket reads.
+        setTimeout(() => req.write(body.slice(0, 10)), 20);
+        setTimeout(() => req.end(body.slice(10)), 40);
+      });
+    const a = await slow(front.port);
+    const b = await slow(plain.port);
+    expect(a.status).toBe(200);
+    expect(JSON.parse(a.body).pairs[0].item.permissionship).toBe('PERMISSIONSHIP_HAS_PERMISSION');
+    expect(a).toEqual(b);
+  });
+
   test.prop([requestArb], { numRuns: 150 })('same status, headers and bytes', async (r) => {
     const [a, b] = await both(r);
     expect(withoutMadeIds(a)).toEqual(withoutMadeIds(b));
