@@ -64,13 +64,15 @@ const TEXTS = [
 /** Builds the closure read for a driver (prepared statements on Postgres). */
 export function createClosureRead(driver: SqlDriver): ClosureRead {
   const client = driver.reads ?? (driver.db as unknown as { $client: unknown }).$client;
-  const run: (text: string, params: unknown[]) => Promise<RawTupleRow[]> =
+  // `which` picks one of the constant texts in TEXTS; every value is a bound parameter.
+  const run: (which: number, params: unknown[]) => Promise<RawTupleRow[]> =
     driver.kind === 'postgres'
-      ? async (text, params) =>
-          (await (client as Sql).unsafe(text, params as never[], {
+      ? async (which, params) =>
+          (await (client as Sql).unsafe(TEXTS[which] as string, params as never[], {
             prepare: true,
           })) as unknown as RawTupleRow[]
-      : async (text, params) => (await (client as PGlite).query<RawTupleRow>(text, params)).rows;
+      : async (which, params) =>
+          (await (client as PGlite).query<RawTupleRow>(TEXTS[which] as string, params)).rows;
   return async (q, rev, now) => {
     const start = [...new Set(q.resourceIds)];
     if (start.length === 0)
@@ -80,7 +82,7 @@ export function createClosureRead(driver: SqlDriver): ClosureRead {
     if (typed) params.push(q.subjectRelation);
     const d = q.direct;
     if (d) params.push(d.subjectType, textArray(d.subjectIds), d.subjectRelation);
-    const rows = await run(TEXTS[(typed ? 2 : 0) + (d ? 1 : 0)] as string, params);
+    const rows = await run((typed ? 2 : 0) + (d ? 1 : 0), params);
     const tuples: Tuple[] = [];
     const direct: Tuple[] = [];
     const decoded = toTuples(rows);
