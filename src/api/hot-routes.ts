@@ -24,6 +24,7 @@ import { type FrontRoute, hasDeclaredLength, readBodyText, sendJson } from './no
 import { type ObserveDuration, logAccess, requestIdOf, toAppError } from './request-kit.ts';
 import { type AppDeps, type CallContext, parseJsonText } from './route.ts';
 import { answerCheck, answerCheckBulk } from './routes/permissions.ts';
+import { scanCheckRequest } from './wire/check-scan.ts';
 import { fastCheckBulkRequest, fastCheckRequest } from './wire/fast-parse.ts';
 import * as W from './wire/permissions.ts';
 
@@ -33,6 +34,8 @@ interface HotRoute<B extends z.ZodType> {
   readonly role: Role;
   readonly body: B;
   readonly fastBody: (json: unknown, maxDepth: number) => z.infer<B> | undefined;
+  /** Optional: the body read from its text without JSON.parse, or undefined (then parsed). */
+  readonly scanBody?: (text: string) => z.infer<B> | undefined;
   readonly answer: (deps: AppDeps, body: z.infer<B>, call: CallContext) => Promise<string>;
 }
 
@@ -41,6 +44,7 @@ const CHECK: HotRoute<typeof W.CheckPermissionRequest> = {
   role: 'reader',
   body: W.CheckPermissionRequest,
   fastBody: fastCheckRequest,
+  scanBody: scanCheckRequest,
   answer: answerCheck,
 };
 
@@ -96,11 +100,11 @@ class HotServer {
       }
       principal = authenticate(deps.config.keys, authorizationOf(incoming, deps));
       assertRole(principal, route.role);
-      const body = parseJsonText(await readBodyText(incoming), route.body, route.fastBody);
+      const text = await readBodyText(incoming);
+      const body = route.scanBody?.(text) ?? parseJsonText(text, route.body, route.fastBody);
       const timeoutMs = deps.config.limits.requestTimeoutMs;
       const call = new HotCall(this, outgoing, requestId, principal.keyId, timeoutMs);
-      const text = await call.run(route.answer(deps, body, call));
-      sendJson(outgoing, 200, text);
+      sendJson(outgoing, 200, await call.run(route.answer(deps, body, call)));
     } catch (err) {
       const appErr = toAppError(err, childLogger(deps.logger, requestId), requestId);
       const answer = toErrorResponse(appErr);
