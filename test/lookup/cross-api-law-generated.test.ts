@@ -8,7 +8,7 @@ import { fc, test } from '@fast-check/vitest';
 import { describe } from 'vitest';
 import { createEngine } from '../../src/engine/index.ts';
 import { compileSchema } from '../../src/schema/index.ts';
-import { createMemoryStore } from '../../src/store/index.ts';
+import { createMemoryStore, type TupleQuery } from '../../src/store/index.ts';
 import { diffCaseArb } from '../support/generators/index.ts';
 import { withOrderedQuery } from './support/array-reader.ts';
 import { assertLaws, PAGE_SIZE, tupleDomain } from './support/laws.ts';
@@ -18,15 +18,25 @@ const LAW_TIMEOUT_MS = 300_000;
 
 describe('cross-API law (shared generators, memory store)', () => {
   const engine = createEngine();
-  test.prop([diffCaseArb({ maxTuples: 30, checks: 4 }), PAGE_SIZE, fc.boolean()], { numRuns: 20 })(
+  test.prop([diffCaseArb({ maxTuples: 30, checks: 4 }), PAGE_SIZE, fc.boolean(), fc.boolean()], {
+    numRuns: 20,
+  })(
     'lookups agree with check',
-    async (c, pageSize, ordered) => {
+    async (c, pageSize, ordered, multi) => {
       const schema = compileSchema(c.schemaText);
       const store = createMemoryStore();
       const { revision } = await store.bulkImport(c.tuples);
       const snapshot = store.snapshot(revision);
       // Half the runs give the store the ordered capability, so the limited last hop is covered.
-      const ctx = { reader: ordered ? withOrderedQuery(snapshot) : snapshot, schema };
+      const base = ordered ? withOrderedQuery(snapshot) : snapshot;
+      // Half the runs offer queryMany, so the walks' one-call-per-round path is covered too.
+      const reader = multi
+        ? {
+            ...base,
+            queryMany: (qs: readonly TupleQuery[]) => Promise.all(qs.map((q) => base.query(q))),
+          }
+        : base;
+      const ctx = { reader, schema };
       const contexts = new Map<string, Readonly<Record<string, unknown>>>([['{}', {}]]);
       for (const q of c.checks) if (q.context) contexts.set(JSON.stringify(q.context), q.context);
       const domain = tupleDomain(schema, c.tuples);

@@ -14,6 +14,7 @@ import type { Members } from './members.ts';
 import { nodeKey, type NodeKey, type ReverseEdge, type SchemaGraph } from './schema-graph.ts';
 import { type IdSink, isBounded } from './smallest-ids.ts';
 import { hasOrderedQuery } from './types.ts';
+import { coalescingQuery } from './coalesce.ts';
 
 /** Most ids per store query; larger sets are split (SQL parameter and plan limits). */
 export const MAX_IDS_PER_QUERY = 4096;
@@ -100,7 +101,7 @@ export async function reverseReach(
   // Reads for an edge into the sink side: with an ordered store and a bounded sink, only the
   // `capacity` first tuples by resource id after the sink's `after`. A full page of tuples cuts the
   // sink after its last resource id (ids beyond it were not read).
-  const plain = (q: TupleQuery) => reader.query(q);
+  const plain = coalescingQuery(reader);
   const limited =
     bound && ordered
       ? async (q: TupleQuery): Promise<Tuple[]> => {

@@ -4,14 +4,16 @@
  * resources); as separate statements each paid its own round trip, protocol messages, executor
  * start and result promise, and an uncached check on Postgres spent most of its time there (a
  * p99 check made ~90 statements). Here every query of the wave becomes lookup rows bound as
- * parallel arrays, and one fixed, prepared statement joins them to the tuple index: three
- * branches, one per shape the engine reads, each an indexed nested loop (EXPLAIN checked on 200k
- * rows). Each row comes back tagged with the number of the query it answers.
+ * parallel arrays, and one fixed, prepared statement joins them to the tuple index: five
+ * branches, one per shape the engine and the lookups read, each an indexed nested loop (EXPLAIN
+ * checked on 200k rows). Each row comes back tagged with the number of the query it answers.
  *
- * Shapes served in the statement (relation and resource ids always present):
- * - exact: subject type, subject ids and subject relation (one lookup row per resource × subject);
- * - typed: subject type and subject relation, any subject id (subject sets of one type);
- * - whole: no subject fields (arrow tuplesets).
+ * Shapes served in the statement (relation always present):
+ * - exact: resource ids, subject type, subject ids and subject relation (a row per resource × subject);
+ * - typed: resource ids, subject type and subject relation, any subject id (subject sets of one type);
+ * - whole: resource ids, no subject fields (arrow tuplesets);
+ * - by subject: subject type and ids, with or without subject relation, no resource ids (the
+ *   reverse reads of lookups, on the subject index).
  * A query of any other shape is answered by the single-query path alongside, so the result is
  * always `qs.map(query)`.
  */
@@ -32,24 +34,50 @@ export type BatchQuery = (
 const COLUMNS =
   't.resource_type, t.resource_id, t.relation, t.subject_type, t.subject_id, t.subject_relation,' +
   ' t.caveat_name, t.caveat_context, t.expires_at';
-const VISIBLE =
-  't.created_rev <= $18 AND (t.deleted_rev IS NULL OR t.deleted_rev > $18)' +
-  ' AND (t.expires_at IS NULL OR t.expires_at > $19)';
 
-/** The one statement: `$1..$7` exact rows, `$8..$13` typed rows, `$14..$17` whole rows, `$18` revision, `$19` now. */
-const BATCH_SQL =
-  `SELECT l.q, ${COLUMNS} FROM unnest($1::int4[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])` +
-  ' AS l(q, rt, rel, rid, st, sid, sr) JOIN clove_tuples t ON t.resource_type = l.rt AND t.relation = l.rel' +
-  ' AND t.resource_id = l.rid AND t.subject_type = l.st AND t.subject_id = l.sid AND t.subject_relation = l.sr' +
-  ` WHERE ${VISIBLE}` +
-  ` UNION ALL SELECT l.q, ${COLUMNS} FROM unnest($8::int4[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[])` +
-  ' AS l(q, rt, rel, rid, st, sr) JOIN clove_tuples t ON t.resource_type = l.rt AND t.relation = l.rel' +
-  ' AND t.resource_id = l.rid AND t.subject_type = l.st AND t.subject_relation = l.sr' +
-  ` WHERE ${VISIBLE}` +
-  ` UNION ALL SELECT l.q, ${COLUMNS} FROM unnest($14::int4[], $15::text[], $16::text[], $17::text[])` +
-  ' AS l(q, rt, rel, rid) JOIN clove_tuples t ON t.resource_type = l.rt AND t.relation = l.rel' +
-  ' AND t.resource_id = l.rid' +
-  ` WHERE ${VISIBLE}`;
+/**
+ * The statement's branches: the lookup columns each binds (besides the query number) and the
+ * tuple columns they equal. Forward branches carry a resource id (resource index); reverse ones a
+ * subject id and no resource id (subject index: lookups walking from a subject).
+ */
+const BRANCHES = {
+  exact: ['rt', 'rel', 'rid', 'st', 'sid', 'sr'],
+  typed: ['rt', 'rel', 'rid', 'st', 'sr'],
+  whole: ['rt', 'rel', 'rid'],
+  bySubject: ['rt', 'rel', 'st', 'sid', 'sr'],
+  bySubjectAnyRelation: ['rt', 'rel', 'st', 'sid'],
+} as const;
+type Branch = keyof typeof BRANCHES;
+const BRANCH_NAMES = Object.keys(BRANCHES) as Branch[];
+
+const COLUMN_OF: Record<string, string> = {
+  rt: 'resource_type',
+  rel: 'relation',
+  rid: 'resource_id',
+  st: 'subject_type',
+  sid: 'subject_id',
+  sr: 'subject_relation',
+};
+
+/**
+ * The one statement: per branch (in BRANCH_NAMES order) an int4 array of query numbers and a text
+ * array per lookup column, then the revision and now. Built once from constants.
+ */
+const BATCH_SQL: string = (() => {
+  let n = 0;
+  const parts = BRANCH_NAMES.map((name) => {
+    const cols = BRANCHES[name];
+    const arrays = [`$${++n}::int4[]`, ...cols.map(() => `$${++n}::text[]`)];
+    const on = cols.map((c) => `t.${COLUMN_OF[c]} = l.${c}`).join(' AND ');
+    return `SELECT l.q, ${COLUMNS} FROM unnest(${arrays.join(', ')}) AS l(q, ${cols.join(', ')}) JOIN clove_tuples t ON ${on} WHERE VISIBLE`;
+  });
+  const rev = ++n;
+  const now = ++n;
+  const visible =
+    `t.created_rev <= $${rev} AND (t.deleted_rev IS NULL OR t.deleted_rev > $${rev})` +
+    ` AND (t.expires_at IS NULL OR t.expires_at > $${now})`;
+  return parts.map((p) => p.replace('VISIBLE', visible)).join(' UNION ALL ');
+})();
 
 /** Lookup rows of one branch as parallel columns (the statement's array parameters). */
 class Rows {
@@ -72,14 +100,38 @@ function distinct(ids: readonly string[]): readonly string[] {
   return ids.length < 2 ? ids : [...new Set(ids)];
 }
 
-type Branch = 'exact' | 'typed' | 'whole' | 'other';
-
-function branchOf(q: TupleQuery): Branch {
-  if (q.relation === undefined || q.resourceIds === undefined) return 'other';
-  const { subjectType: st, subjectIds: sids, subjectRelation: sr } = q;
+function branchOf(q: TupleQuery): Branch | undefined {
+  const { relation, resourceIds: rids, subjectType: st, subjectIds: sids, subjectRelation: sr } = q;
+  if (relation === undefined) return undefined;
+  if (rids === undefined) {
+    if (st === undefined || sids === undefined) return undefined;
+    return sr === undefined ? 'bySubjectAnyRelation' : 'bySubject';
+  }
   if (st === undefined && sids === undefined && sr === undefined) return 'whole';
   if (st !== undefined && sr !== undefined) return sids === undefined ? 'typed' : 'exact';
-  return 'other';
+  return undefined;
+}
+
+/** Pushes the lookup rows of query `i` (every resource id × subject id it names). */
+function explode(rows: Rows, i: number, q: TupleQuery, branch: Branch): void {
+  const cols = BRANCHES[branch];
+  const rids = cols.includes('rid' as never) ? distinct(q.resourceIds as readonly string[]) : [''];
+  const sids = cols.includes('sid' as never) ? distinct(q.subjectIds as readonly string[]) : [''];
+  const value: Record<string, string> = {
+    rt: q.resourceType,
+    rel: q.relation as string,
+    st: q.subjectType ?? '',
+    sr: q.subjectRelation ?? '',
+  };
+  for (const rid of rids)
+    for (const sid of sids) {
+      value.rid = rid;
+      value.sid = sid;
+      rows.push(
+        i,
+        cols.map((c) => value[c] as string),
+      );
+    }
 }
 
 /** The statement's parameters for the queries the statement serves; `others` lists the rest. */
@@ -88,46 +140,25 @@ function bindBatch(
   rev: Revision,
   now: number,
 ): { params: unknown[] | undefined; others: number[] } {
-  const exact = new Rows(6);
-  const typed = new Rows(5);
-  const whole = new Rows(3);
+  const rows = new Map<Branch, Rows>(BRANCH_NAMES.map((b) => [b, new Rows(BRANCHES[b].length)]));
   const others: number[] = [];
+  let served = 0;
   for (let i = 0; i < qs.length; i++) {
     const q = qs[i] as TupleQuery;
     if (q.resourceIds?.length === 0 || q.subjectIds?.length === 0) continue;
     const branch = branchOf(q);
-    if (branch === 'other') {
+    if (branch === undefined) {
       others.push(i);
       continue;
     }
-    const rel = q.relation as string;
-    for (const rid of distinct(q.resourceIds as readonly string[])) {
-      if (branch === 'whole') whole.push(i, [q.resourceType, rel, rid]);
-      else if (branch === 'typed')
-        typed.push(i, [
-          q.resourceType,
-          rel,
-          rid,
-          q.subjectType as string,
-          q.subjectRelation as string,
-        ]);
-      else
-        for (const sid of distinct(q.subjectIds as readonly string[]))
-          exact.push(i, [
-            q.resourceType,
-            rel,
-            rid,
-            q.subjectType as string,
-            sid,
-            q.subjectRelation as string,
-          ]);
-    }
+    explode(rows.get(branch) as Rows, i, q, branch);
+    served++;
   }
-  if (exact.q.length + typed.q.length + whole.q.length === 0) return { params: undefined, others };
-  return {
-    params: [...exact.params(), ...typed.params(), ...whole.params(), rev, now],
-    others,
-  };
+  if (served === 0) return { params: undefined, others };
+  const params: unknown[] = [];
+  for (const b of BRANCH_NAMES) params.push(...(rows.get(b) as Rows).params());
+  params.push(rev, now);
+  return { params, others };
 }
 
 /** Splits tagged rows into one tuple list per query. */
