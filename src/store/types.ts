@@ -61,12 +61,19 @@ export interface SnapshotReader {
  * group's nested groups), followed through their subjects. Whole (without): every tuple of the
  * relation (an arrow's tupleset, such as a folder's parents), followed through the subjects whose
  * type is `resourceType` (any subject relation, as arrows ignore it).
+ *
+ * `direction: 'up'` walks the other way (the lookups' reverse walk): `resourceIds` are then
+ * subject ids, each level reads the tuples of the relation whose subject is `resourceType:id`
+ * (with `subjectRelation` when typed), and follows their resources: the groups a group is nested
+ * in, the folders below a folder. `direct` does not apply upwards.
  */
 export interface ClosureQuery {
   readonly resourceType: string;
   readonly relation: string;
   readonly resourceIds: readonly string[];
   readonly subjectRelation?: string;
+  /** `down` (default): from resources to their subjects; `up`: from subjects to their resources. */
+  readonly direction?: 'down' | 'up';
   /**
    * Also return, in `ClosureResult.direct`, the relation's tuples on every expanded id whose
    * subject is one of these (the checked subject: is it directly in any nested group?).
@@ -79,10 +86,9 @@ export interface ClosureQuery {
 }
 
 /**
- * `expanded`: `resourceIds` plus every subject id followed (each once, so cycles end). `tuples`:
- * exactly what `query` returns for the same relation (and, when typed, subject type `resourceType`
- * and the subject relation) over all expanded ids, so it is the complete answer of that read for
- * each expanded id, including the ids it returns nothing for.
+ * `expanded`: `resourceIds` plus every id followed (each once, so cycles end). `tuples`: exactly
+ * what `query` returns for the level read (`closureLevelQuery`) over all expanded ids, so it is the
+ * complete answer of that read for each expanded id, including the ids it returns nothing for.
  */
 export interface ClosureResult {
   readonly expanded: readonly string[];

@@ -164,7 +164,7 @@ export function describeTupleMultiReads(factory: StoreFactory): void {
     );
 
     it(
-      'queryClosure answers what level-by-level reads do (typed, whole, direct; cycles end)',
+      'queryClosure answers what level-by-level reads do (typed, whole, direct, up; cycles end)',
       withStore(async (s) => {
         const revs = await seed(s, 11, NOW);
         let nested = 0;
@@ -174,6 +174,7 @@ export function describeTupleMultiReads(factory: StoreFactory): void {
           relation: fc.constantFrom(...RELATIONS),
           resourceIds: fc.uniqueArray(fc.constantFrom(...IDS), { maxLength: 3 }),
           typed: fc.boolean(),
+          up: fc.boolean(),
           direct: fc.option(
             fc.record({
               subjectType: fc.constantFrom('user', 'group'),
@@ -193,6 +194,7 @@ export function describeTupleMultiReads(factory: StoreFactory): void {
               relation: a.relation,
               resourceIds: a.resourceIds,
               ...(a.typed ? { subjectRelation: 'member' } : {}),
+              ...(a.up ? { direction: 'up' as const } : {}),
               ...(a.direct ? { direct: a.direct } : {}),
             };
             const got = await closure(reader)(q);
@@ -232,6 +234,23 @@ export function describeTupleMultiReads(factory: StoreFactory): void {
             'group:c#member@group:a#member',
           ],
           direct: ['group:c#member@user:u1'],
+        });
+        // Upwards from c: the groups c is nested in, then theirs (a folder subject is not followed).
+        const up = await closure(s.snapshot(r))({
+          resourceType: 'group',
+          relation: 'member',
+          resourceIds: ['c'],
+          subjectRelation: 'member',
+          direction: 'up',
+        });
+        expect(normal(up)).toEqual({
+          expanded: ['a', 'b', 'c'],
+          tuples: [
+            'group:a#member@group:b#member',
+            'group:b#member@group:c#member',
+            'group:c#member@group:a#member',
+          ],
+          direct: undefined,
         });
         const none = await closure(s.snapshot(r))({
           resourceType: 'group',

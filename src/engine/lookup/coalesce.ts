@@ -1,44 +1,120 @@
 /**
- * One store call per round of a walk. The lookup walks issue a round's reads together (every edge
- * out of the nodes that gained members); on a reader with `queryMany` (PGlite, Postgres) the reads
- * requested in the same tick are sent as one `queryMany`, so a round costs one statement instead
- * of one per edge. Readers without it are queried directly.
+ * The store reads of one lookup walk, for networked readers. The walks issue a round's reads
+ * together (every edge out of the nodes that gained members); on a reader with `queryMany`
+ * (PGlite, Postgres) the reads requested in the same tick are sent as one `queryMany`, so a round
+ * costs one statement instead of one per edge. A self-nesting edge (the groups a group is nested
+ * in, the folders below a folder) is read with one upward `queryClosure` instead of one round per
+ * level: the answer of the same read for every id it expanded is kept, and later rounds asking for
+ * those ids are answered here. Readers without `queryMany` are queried directly.
  */
 import type { Tuple } from '../../model/index.ts';
 import type { SnapshotReader, TupleQuery } from '../../store/types.ts';
 
-/** A `query` function for `reader` that coalesces the calls of one tick (see above). */
-export function coalescingQuery(reader: SnapshotReader): (q: TupleQuery) => Promise<Tuple[]> {
-  const many = reader.queryMany;
-  if (!many) return (q) => reader.query(q);
-  let pending: { q: TupleQuery; resolve: (t: Tuple[]) => void; reject: (e: unknown) => void }[] =
-    [];
-  const flush = (): void => {
-    const batch = pending;
-    pending = [];
+interface Waiting {
+  readonly q: TupleQuery;
+  readonly resolve: (t: Tuple[]) => void;
+  readonly reject: (e: unknown) => void;
+}
+
+/** A read's shape without its ids. */
+function shapeOf(q: TupleQuery): string {
+  return `${q.resourceType}\u0000${q.relation ?? ''}\u0000${q.subjectType ?? ''}\u0000${q.subjectRelation ?? '\u0001'}`;
+}
+
+export class WalkReads {
+  private pending: Waiting[] = [];
+  /** Answers known from closures: shape → subject id → tuples naming that subject. */
+  private readonly known = new Map<string, Map<string, Tuple[]>>();
+  readonly networked: boolean;
+
+  constructor(private readonly reader: SnapshotReader) {
+    this.networked = typeof reader.queryMany === 'function';
+  }
+
+  /** `reader.query(q)`, coalesced with the other reads of this tick and answered from closures. */
+  query(q: TupleQuery): Promise<Tuple[]> {
+    const cached = this.fromKnown(q);
+    if (cached) return Promise.resolve(cached);
+    if (!this.networked) return this.reader.query(q);
+    return new Promise<Tuple[]>((resolve, reject) => {
+      if (this.pending.length === 0) queueMicrotask(() => this.flush());
+      this.pending.push({ q, resolve, reject });
+    });
+  }
+
+  /**
+   * The same answer as `query(q)` for a self-nesting read (`q.subjectType === q.resourceType`, by
+   * subject ids): on a networked reader with `queryClosure`, one upward closure records the answer
+   * for every id above, so the rounds that follow the nesting ask nothing of the store.
+   */
+  async nested(q: TupleQuery): Promise<Tuple[]> {
+    const cached = this.fromKnown(q);
+    if (cached) return cached;
+    const closure = this.reader.queryClosure;
+    if (!this.networked || !closure || q.subjectIds === undefined || q.relation === undefined)
+      return this.query(q);
+    const res = await closure.call(this.reader, {
+      resourceType: q.resourceType,
+      relation: q.relation,
+      resourceIds: q.subjectIds,
+      ...(q.subjectRelation !== undefined ? { subjectRelation: q.subjectRelation } : {}),
+      direction: 'up',
+    });
+    const shape = shapeOf(q);
+    let bySubject = this.known.get(shape);
+    if (!bySubject) {
+      bySubject = new Map();
+      this.known.set(shape, bySubject);
+    }
+    const found = new Map<string, Tuple[]>();
+    for (const t of res.tuples) {
+      const list = found.get(t.subject.id);
+      if (list) list.push(t);
+      else found.set(t.subject.id, [t]);
+    }
+    for (const id of res.expanded) if (!bySubject.has(id)) bySubject.set(id, found.get(id) ?? []);
+    return this.fromKnown(q) ?? [];
+  }
+
+  /** True when `q` (a by-subject read) can be answered from closures without the store. */
+  knows(q: TupleQuery | undefined): boolean {
+    return q !== undefined && this.fromKnown(q) !== undefined;
+  }
+
+  /** The answer of a by-subject read when every subject id's answer is known. */
+  private fromKnown(q: TupleQuery): Tuple[] | undefined {
+    if (q.resourceIds !== undefined || q.subjectIds === undefined) return undefined;
+    const bySubject = this.known.get(shapeOf(q));
+    if (!bySubject) return undefined;
+    const out: Tuple[] = [];
+    for (const id of q.subjectIds) {
+      const list = bySubject.get(id);
+      if (!list) return undefined;
+      for (const t of list) out.push(t);
+    }
+    return out;
+  }
+
+  private flush(): void {
+    const batch = this.pending;
+    this.pending = [];
     if (batch.length === 1) {
-      const only = batch[0] as (typeof batch)[number];
-      reader.query(only.q).then(only.resolve, only.reject);
+      const only = batch[0] as Waiting;
+      this.reader.query(only.q).then(only.resolve, only.reject);
       return;
     }
-    many
+    (this.reader.queryMany as NonNullable<SnapshotReader['queryMany']>)
       .call(
-        reader,
+        this.reader,
         batch.map((p) => p.q),
       )
       .then(
         (answers) => {
-          for (let i = 0; i < batch.length; i++)
-            (batch[i] as (typeof batch)[number]).resolve(answers[i] ?? []);
+          for (let i = 0; i < batch.length; i++) (batch[i] as Waiting).resolve(answers[i] ?? []);
         },
         (err: unknown) => {
           for (const p of batch) p.reject(err);
         },
       );
-  };
-  return (q) =>
-    new Promise<Tuple[]>((resolve, reject) => {
-      if (pending.length === 0) queueMicrotask(flush);
-      pending.push({ q, resolve, reject });
-    });
+  }
 }

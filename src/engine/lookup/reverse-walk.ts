@@ -14,7 +14,7 @@ import type { Members } from './members.ts';
 import { nodeKey, type NodeKey, type ReverseEdge, type SchemaGraph } from './schema-graph.ts';
 import { type IdSink, isBounded } from './smallest-ids.ts';
 import { hasOrderedQuery } from './types.ts';
-import { coalescingQuery } from './coalesce.ts';
+import { WalkReads } from './coalesce.ts';
 
 /** Most ids per store query; larger sets are split (SQL parameter and plan limits). */
 export const MAX_IDS_PER_QUERY = 4096;
@@ -101,7 +101,9 @@ export async function reverseReach(
   // Reads for an edge into the sink side: with an ordered store and a bounded sink, only the
   // `capacity` first tuples by resource id after the sink's `after`. A full page of tuples cuts the
   // sink after its last resource id (ids beyond it were not read).
-  const plain = coalescingQuery(reader);
+  const walkReads = new WalkReads(reader);
+  const plain = (q: TupleQuery) => walkReads.query(q);
+  const nested = (q: TupleQuery) => walkReads.nested(q);
   const limited =
     bound && ordered
       ? async (q: TupleQuery): Promise<Tuple[]> => {
@@ -119,16 +121,47 @@ export async function reverseReach(
   const start = nodeKey(subject.type, subject.relation);
   if (relevant.has(start)) add(start, subject.id, true);
 
-  while (dirty.size > 0) {
+  // On a networked reader, reads the walk cannot answer from closures wait (merged per edge)
+  // until nothing else can progress, then go out together: after one closure has answered a
+  // nesting, every level of it is walked in memory and the reads below all its levels (the
+  // documents of every folder in a subtree) are one store round instead of one per level.
+  let deferred = new Map<ReverseEdge, Members>();
+  const defer = (edge: ReverseEdge, ids: Members): void => {
+    const prev = deferred.get(edge);
+    if (!prev) {
+      deferred.set(edge, new Map(ids));
+      return;
+    }
+    for (const [id, exact] of ids) if (exact || !prev.has(id)) prev.set(id, exact);
+  };
+  const followEdge = (edge: ReverseEdge, ids: Members): Promise<void> => {
+    const toSink = sinkSide.has(edge.to);
+    const read = toSink ? limited : selfNesting(edge) ? nested : plain;
+    return follow(read, edge, ids, toSink ? sinkAdder(edge.to) : add);
+  };
+
+  while (dirty.size > 0 || deferred.size > 0) {
     assertTime(budget);
+    const reads: Promise<void>[] = [];
+    if (dirty.size === 0) {
+      const work = deferred;
+      deferred = new Map();
+      for (const [edge, ids] of work) reads.push(followEdge(edge, ids));
+      await Promise.all(reads);
+      continue;
+    }
     const round = dirty;
     dirty = new Map();
-    const reads: Promise<void>[] = [];
     for (const [node, ids] of round) {
       for (const edge of graph.reverse.get(node) ?? []) {
         if (!relevant.has(edge.to)) continue;
-        const toSink = sinkSide.has(edge.to);
-        reads.push(follow(toSink ? limited : plain, edge, ids, toSink ? sinkAdder(edge.to) : add));
+        if (
+          walkReads.networked &&
+          edge.kind !== 'computed' &&
+          !walkReads.knows(edgeQuery(edge, ids))
+        )
+          defer(edge, ids);
+        else reads.push(followEdge(edge, ids));
       }
     }
     await Promise.all(reads);
@@ -141,6 +174,17 @@ export async function reverseReach(
 }
 
 const NO_SINK_SIDE: ReadonlyMap<NodeKey, boolean> = new Map();
+
+/**
+ * An edge whose read names subjects of the type it reaches, through the same relation on every
+ * level: a group nested in groups (`group#member@group#member`), a folder's `parent` walked down.
+ * Such reads go through `WalkReads.nested` (one closure for the whole nesting).
+ */
+function selfNesting(edge: ReverseEdge): boolean {
+  if (edge.kind === 'direct')
+    return edge.toType === edge.subjectType && edge.toRel === edge.subjectRelation;
+  return edge.kind === 'arrow' && edge.toType === edge.subjectType;
+}
 
 /** Sink-side nodes (see reverseReach) → whether some ref path from them to the target is exact. */
 function sinkSideNodes(
@@ -175,6 +219,26 @@ function sinkSideNodes(
     }
   }
   return out;
+}
+
+/** The by-subject read an edge makes for `ids` (what `follow` asks; wildcard and refs: none). */
+function edgeQuery(edge: ReverseEdge, ids: Members): TupleQuery | undefined {
+  if (edge.kind === 'direct')
+    return {
+      resourceType: edge.toType,
+      relation: edge.toRel,
+      subjectType: edge.subjectType,
+      subjectIds: [...ids.keys()],
+      subjectRelation: edge.subjectRelation,
+    };
+  if (edge.kind === 'arrow')
+    return {
+      resourceType: edge.toType,
+      relation: edge.tupleset,
+      subjectType: edge.subjectType,
+      subjectIds: [...ids.keys()],
+    };
+  return undefined;
 }
 
 async function follow(

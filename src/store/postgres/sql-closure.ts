@@ -53,12 +53,30 @@ function statement(typed: boolean, direct: boolean): string {
   );
 }
 
-/** Statement texts by `typed * 2 + direct`. */
+/**
+ * Upwards (`direction: 'up'`): `$3` are subject ids; each level reads the tuples whose subject is
+ * `$1:id` (with subject relation `$6` when typed) and follows their resource ids.
+ */
+function upStatement(typed: boolean): string {
+  const subject = typed ? ' AND t.subject_relation = $6' : '';
+  return (
+    `WITH RECURSIVE e(${COLS}) AS (` +
+    `SELECT ${T_COLS} FROM clove_tuples t WHERE t.resource_type = $1 AND t.relation = $2` +
+    ` AND t.subject_type = $1 AND t.subject_id = ANY($3::text[])${subject}${VISIBLE}` +
+    ` UNION SELECT ${T_COLS} FROM e JOIN clove_tuples t ON t.resource_type = $1 AND t.relation = $2` +
+    ` AND t.subject_type = $1 AND t.subject_id = e.resource_id${subject}${VISIBLE}` +
+    `) SELECT false AS d, ${COLS} FROM e`
+  );
+}
+
+/** Statement texts: by `typed * 2 + direct` downwards, then up whole (4) and up typed (5). */
 const TEXTS = [
   statement(false, false),
   statement(false, true),
   statement(true, false),
   statement(true, true),
+  upStatement(false),
+  upStatement(true),
 ];
 
 /** Builds the closure read for a driver (prepared statements on Postgres). */
@@ -76,10 +94,18 @@ export function createClosureRead(driver: SqlDriver): ClosureRead {
   return async (q, rev, now) => {
     const start = [...new Set(q.resourceIds)];
     if (start.length === 0)
-      return q.direct ? { expanded: [], tuples: [], direct: [] } : { expanded: [], tuples: [] };
+      return q.direct && q.direction !== 'up'
+        ? { expanded: [], tuples: [], direct: [] }
+        : { expanded: [], tuples: [] };
     const typed = q.subjectRelation !== undefined;
     const params: unknown[] = [q.resourceType, q.relation, textArray(start), rev, now];
     if (typed) params.push(q.subjectRelation);
+    if (q.direction === 'up') {
+      const tuples = toTuples(await run(typed ? 5 : 4, params));
+      const expanded = new Set(start);
+      for (const t of tuples) expanded.add(t.resource.id);
+      return { expanded: [...expanded], tuples };
+    }
     const d = q.direct;
     if (d) params.push(d.subjectType, textArray(d.subjectIds), d.subjectRelation);
     const rows = await run((typed ? 2 : 0) + (d ? 1 : 0), params);

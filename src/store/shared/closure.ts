@@ -8,6 +8,21 @@ import type { ClosureQuery, ClosureResult, TupleQuery } from '../types.ts';
 
 /** The `TupleQuery` a closure runs on `ids` (the read it answers for each expanded id). */
 export function closureLevelQuery(q: ClosureQuery, ids: readonly string[]): TupleQuery {
+  if (q.direction === 'up')
+    return q.subjectRelation === undefined
+      ? {
+          resourceType: q.resourceType,
+          relation: q.relation,
+          subjectType: q.resourceType,
+          subjectIds: ids,
+        }
+      : {
+          resourceType: q.resourceType,
+          relation: q.relation,
+          subjectType: q.resourceType,
+          subjectIds: ids,
+          subjectRelation: q.subjectRelation,
+        };
   return q.subjectRelation === undefined
     ? { resourceType: q.resourceType, relation: q.relation, resourceIds: ids }
     : {
@@ -26,20 +41,22 @@ export async function closureByLevels(
 ): Promise<ClosureResult> {
   const seen = new Set<string>(q.resourceIds);
   const tuples: Tuple[] = [];
+  const up = q.direction === 'up';
   let level = [...seen];
   while (level.length > 0) {
     const found = await query(closureLevelQuery(q, level));
     const next: string[] = [];
     for (const t of found) {
       tuples.push(t);
-      if (t.subject.type !== q.resourceType || seen.has(t.subject.id)) continue;
-      seen.add(t.subject.id);
-      next.push(t.subject.id);
+      const id = up ? t.resource.id : t.subject.id;
+      if ((!up && t.subject.type !== q.resourceType) || seen.has(id)) continue;
+      seen.add(id);
+      next.push(id);
     }
     level = next;
   }
   const expanded = [...seen];
-  if (!q.direct) return { expanded, tuples };
+  if (!q.direct || up) return { expanded, tuples };
   const direct = await query({
     resourceType: q.resourceType,
     relation: q.relation,
