@@ -9,7 +9,8 @@
  * exclusion's subtracted side; walked only when asked, to list a wildcard's exclusions).
  */
 import { ELLIPSIS, type ObjectRef } from '../../model/index.ts';
-import type { SnapshotReader } from '../../store/types.ts';
+import type { SnapshotReader, TupleQuery } from '../../store/types.ts';
+import { WalkReads } from './coalesce.ts';
 import { assertTime, type Budget } from './budget.ts';
 import { MAX_IDS_PER_QUERY } from './reverse-walk.ts';
 import {
@@ -53,6 +54,9 @@ export async function forwardCollect(
   // Paths weaker than `floor` are dropped at once: without `includeNegative`, a subtracted side can
   // only take access away, so walking it would cost reads and add nothing to the answer.
   const floor = target.includeNegative ? NEGATIVE : POSITIVE;
+  // A round's reads as one store call on networked readers (coalesce.ts).
+  const walkReads = new WalkReads(reader);
+  const roundReads = { query: (q: TupleQuery) => walkReads.query(q) };
 
   const record = (id: string, s: Strength): void => {
     const prev = found.get(id);
@@ -102,7 +106,7 @@ export async function forwardCollect(
           // One batched read per node and round: every id that became dirty since the last round.
           case 'tuples':
             reads.push(
-              readTuples(reader, type, step.relation, ids, (t, s) => {
+              readTuples(roundReads, type, step.relation, ids, (t, s) => {
                 const sub = t.subject;
                 if (sub.relation === ELLIPSIS) {
                   if (sub.type === subjectType && subjectRelation === ELLIPSIS && s >= floor)
@@ -114,7 +118,7 @@ export async function forwardCollect(
           case 'arrow':
             if (step.strength < floor) break;
             reads.push(
-              readTuples(reader, type, step.tupleset, ids, (t, s) => {
+              readTuples(roundReads, type, step.tupleset, ids, (t, s) => {
                 // The arrow evaluates `computed` on the subject object, whatever its subject relation.
                 if (graph.hasNode(t.subject.type, step.computed)) {
                   add(t.subject.type, step.computed, t.subject.id, min(s, step.strength));
@@ -136,7 +140,7 @@ function min(a: Strength, b: Strength): Strength {
 
 /** Reads `type:ids#relation` tuples in batches; `each` gets the path strength through the tuple. */
 async function readTuples(
-  reader: SnapshotReader,
+  reader: Pick<SnapshotReader, 'query'>,
   type: string,
   relation: string,
   ids: Map<string, Strength>,
