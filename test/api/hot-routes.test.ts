@@ -317,6 +317,47 @@ describe('hot routes through the node front', () => {
     expect(a).toEqual(b);
   });
 
+  it('answers a request past its deadline with 504 deadline_exceeded, as hono does', async () => {
+    // A service whose calls never settle; a 50 ms deadline.
+    const hung = new Proxy({} as Clove, { get: () => () => new Promise(() => {}) });
+    const short = loadConfig({}, { CLOVE_QUANTUM_MS: '0', CLOVE_REQUEST_TIMEOUT_MS: '50' });
+    const sides = await Promise.all(
+      [true, false].map(async (nodeFront) => {
+        const metrics = createMetrics();
+        const app = createApp(
+          { clove: hung, config: short, metrics, logger: createLogger('silent') },
+          { nodeFront },
+        );
+        return new Promise<Server>((resolve) => {
+          const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
+        });
+      }),
+    );
+    try {
+      const r: Req = {
+        path: '/v1/permissions/checkbulk',
+        body: JSON.stringify({
+          items: [
+            {
+              resource: { objectType: 'document', objectId: 'a' },
+              permission: 'view',
+              subject: { object: { objectType: 'user', objectId: 'ann' } },
+            },
+          ],
+        }),
+        headers: { 'x-request-id': 'late-1' },
+      };
+      const [a, b] = await Promise.all(
+        sides.map((s) => send((s.address() as AddressInfo).port, r)),
+      );
+      expect(a.status).toBe(504);
+      expect(JSON.parse(a.body).error.code).toBe('deadline_exceeded');
+      expect(a).toEqual(b);
+    } finally {
+      await Promise.all(sides.map((s) => new Promise((res) => s.close(() => res(undefined)))));
+    }
+  });
+
   test.prop([requestArb], { numRuns: 150 })('same status, headers and bytes', async (r) => {
     const [a, b] = await both(r);
     expect(withoutMadeIds(a)).toEqual(withoutMadeIds(b));
