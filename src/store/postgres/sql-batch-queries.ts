@@ -60,24 +60,37 @@ const COLUMN_OF: Record<string, string> = {
 };
 
 /**
- * The one statement: per branch (in BRANCH_NAMES order) an int4 array of query numbers and a text
- * array per lookup column, then the revision and now. Built once from constants.
+ * The statement for the set of branches in use (`mask`, bit i for BRANCH_NAMES[i]): per branch in
+ * use, an int4 array of query numbers and a text array per lookup column, then the revision and
+ * now. Built from constants on first use (at most 31 texts). Why per set rather than one statement
+ * with every branch: PGlite plans every statement anew, and planning five branches (four of them
+ * often empty) made one batch slower than its queries one by one.
  */
-const BATCH_SQL: string = (() => {
+const BATCH_TEXTS: (string | undefined)[] = [];
+
+function batchText(mask: number): string {
+  const cached = BATCH_TEXTS[mask];
+  if (cached !== undefined) return cached;
   let n = 0;
-  const parts = BRANCH_NAMES.map((name) => {
+  const parts: string[] = [];
+  BRANCH_NAMES.forEach((name, i) => {
+    if ((mask & (1 << i)) === 0) return;
     const cols = BRANCHES[name];
     const arrays = [`$${++n}::int4[]`, ...cols.map(() => `$${++n}::text[]`)];
     const on = cols.map((c) => `t.${COLUMN_OF[c]} = l.${c}`).join(' AND ');
-    return `SELECT l.q, ${COLUMNS} FROM unnest(${arrays.join(', ')}) AS l(q, ${cols.join(', ')}) JOIN clove_tuples t ON ${on} WHERE VISIBLE`;
+    parts.push(
+      `SELECT l.q, ${COLUMNS} FROM unnest(${arrays.join(', ')}) AS l(q, ${cols.join(', ')}) JOIN clove_tuples t ON ${on} WHERE VISIBLE`,
+    );
   });
   const rev = ++n;
   const now = ++n;
   const visible =
     `t.created_rev <= $${rev} AND (t.deleted_rev IS NULL OR t.deleted_rev > $${rev})` +
     ` AND (t.expires_at IS NULL OR t.expires_at > $${now})`;
-  return parts.map((p) => p.replace('VISIBLE', visible)).join(' UNION ALL ');
-})();
+  const text = parts.map((p) => p.replace('VISIBLE', visible)).join(' UNION ALL ');
+  BATCH_TEXTS[mask] = text;
+  return text;
+}
 
 /** Lookup rows of one branch as parallel columns (the statement's array parameters). */
 class Rows {
@@ -139,7 +152,7 @@ function bindBatch(
   qs: readonly TupleQuery[],
   rev: Revision,
   now: number,
-): { params: unknown[] | undefined; others: number[] } {
+): { mask: number; params: unknown[] | undefined; others: number[] } {
   const rows = new Map<Branch, Rows>(BRANCH_NAMES.map((b) => [b, new Rows(BRANCHES[b].length)]));
   const others: number[] = [];
   let served = 0;
@@ -154,11 +167,17 @@ function bindBatch(
     explode(rows.get(branch) as Rows, i, q, branch);
     served++;
   }
-  if (served === 0) return { params: undefined, others };
+  if (served === 0) return { mask: 0, params: undefined, others };
   const params: unknown[] = [];
-  for (const b of BRANCH_NAMES) params.push(...(rows.get(b) as Rows).params());
+  let mask = 0;
+  BRANCH_NAMES.forEach((b, i) => {
+    const r = rows.get(b) as Rows;
+    if (r.q.length === 0) return;
+    mask |= 1 << i;
+    params.push(...r.params());
+  });
   params.push(rev, now);
-  return { params, others };
+  return { mask, params, others };
 }
 
 /** Splits tagged rows into one tuple list per query. */
@@ -174,22 +193,24 @@ function distribute(out: Tuple[][], rows: readonly (RawTupleRow & { q: number })
  */
 export function createBatchQuery(driver: SqlDriver, single: PointQuery): BatchQuery {
   const client = driver.reads ?? (driver.db as unknown as { $client: unknown }).$client;
-  const run: (params: unknown[]) => Promise<(RawTupleRow & { q: number })[]> =
+  // `mask` picks one of the constant texts (batchText); every value is a bound parameter.
+  const run: (mask: number, params: unknown[]) => Promise<(RawTupleRow & { q: number })[]> =
     driver.kind === 'postgres'
-      ? async (params) =>
-          (await (client as Sql).unsafe(BATCH_SQL, params as never[], {
+      ? async (mask, params) =>
+          (await (client as Sql).unsafe(batchText(mask), params as never[], {
             prepare: true,
           })) as unknown as (RawTupleRow & { q: number })[]
-      : async (params) =>
-          (await (client as PGlite).query<RawTupleRow & { q: number }>(BATCH_SQL, params)).rows;
+      : async (mask, params) =>
+          (await (client as PGlite).query<RawTupleRow & { q: number }>(batchText(mask), params))
+            .rows;
   return async (qs, rev, now) => {
     if (qs.length === 1) return [await single(qs[0] as TupleQuery, rev, now)];
     const out: Tuple[][] = qs.map(() => []);
-    const { params, others } = bindBatch(qs, rev, now);
+    const { mask, params, others } = bindBatch(qs, rev, now);
     const pending: Promise<void>[] = others.map(async (i) => {
       out[i] = await single(qs[i] as TupleQuery, rev, now);
     });
-    if (params) pending.push(run(params).then((rows) => distribute(out, rows)));
+    if (params) pending.push(run(mask, params).then((rows) => distribute(out, rows)));
     await Promise.all(pending);
     return out;
   };
