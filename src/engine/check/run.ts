@@ -219,6 +219,14 @@ export class ReadLoader {
     this.pendingClosures.clear();
   }
 
+  /** Records the answer of read `prefix` for each of `ids` (unless already known). */
+  private prime(prefix: string, ids: readonly string[], byId: ReadonlyMap<string, Tuple[]>): void {
+    for (const id of ids) {
+      const full = `${prefix}\u0002${id}`;
+      if (!this.done.has(full)) this.done.set(full, Promise.resolve(byId.get(id) ?? []));
+    }
+  }
+
   private schedule(): void {
     if (this.scheduled) return;
     this.scheduled = true;
@@ -255,28 +263,10 @@ export class ReadLoader {
       (read as NonNullable<typeof read>).call(this.reader, closure).then(
         (res) => {
           this.gauge?.record(performance.now() - started);
-          const byId = new Map<string, Tuple[]>();
-          for (const t of res.tuples) {
-            const list = byId.get(t.resource.id);
-            if (list) list.push(t);
-            else byId.set(t.resource.id, [t]);
-          }
-          for (const id of res.expanded) {
-            const full = `${key}\u0002\u0002${id}`;
-            if (!this.done.has(full)) this.done.set(full, Promise.resolve(byId.get(id) ?? []));
-          }
-          if (res.direct && closure.direct) {
-            const mine = new Map<string, Tuple[]>();
-            for (const t of res.direct) {
-              const list = mine.get(t.resource.id);
-              if (list) list.push(t);
-              else mine.set(t.resource.id, [t]);
-            }
-            for (const id of res.expanded) {
-              const full = `${c.directKey}\u0002${id}`;
-              if (!this.done.has(full)) this.done.set(full, Promise.resolve(mine.get(id) ?? []));
-            }
-          }
+          const byId = byResourceId(res.tuples);
+          this.prime(`${key}\u0002`, res.expanded, byId);
+          if (res.direct && closure.direct)
+            this.prime(c.directKey, res.expanded, byResourceId(res.direct));
           for (const w of c.waiters) w.resolve(byId.get(w.id) ?? []);
         },
         (err: unknown) => {
@@ -317,12 +307,7 @@ export class ReadLoader {
     const queries = batches.map(batchQuery);
     const started = this.gauge ? performance.now() : 0;
     const settle = (b: Pending, tuples: Tuple[]): void => {
-      const byId = new Map<string, Tuple[]>();
-      for (const t of tuples) {
-        const list = byId.get(t.resource.id);
-        if (list) list.push(t);
-        else byId.set(t.resource.id, [t]);
-      }
+      const byId = byResourceId(tuples);
       for (const w of b.waiters) {
         const mine = byId.get(w.id) ?? [];
         const subjects = w.subjectIds;
@@ -364,6 +349,17 @@ export class ReadLoader {
 
 /** The answer of a read after its run closed: never settles (see `ReadLoader.close`). */
 const NEVER: Promise<Tuple[]> = new Promise(() => {});
+
+/** Tuples grouped by resource id. */
+function byResourceId(tuples: readonly Tuple[]): Map<string, Tuple[]> {
+  const out = new Map<string, Tuple[]>();
+  for (const t of tuples) {
+    const list = out.get(t.resource.id);
+    if (list) list.push(t);
+    else out.set(t.resource.id, [t]);
+  }
+  return out;
+}
 
 /** A read's shape: resource type, relation, subject type and subject relation. */
 function shapeKey(q: TupleQuery): string {
