@@ -75,6 +75,12 @@ export interface ClosureQuery {
   /** `down` (default): from resources to their subjects; `up`: from subjects to their resources. */
   readonly direction?: 'down' | 'up';
   /**
+   * Whole mode downwards only: `resourceIds` are of this type, and the first level reads its
+   * `relation` (a document's `parent`); the subjects of `resourceType` it names are followed as
+   * usual (the folders' own `parent` chain). `expanded` then lists only `resourceType` ids.
+   */
+  readonly startType?: string;
+  /**
    * Also return, in `ClosureResult.direct`, the relation's tuples on every expanded id whose
    * subject is one of these (the checked subject: is it directly in any nested group?).
    */

@@ -164,7 +164,7 @@ export function describeTupleMultiReads(factory: StoreFactory): void {
     );
 
     it(
-      'queryClosure answers what level-by-level reads do (typed, whole, direct, up; cycles end)',
+      'queryClosure answers what level-by-level reads do (typed, whole, direct, up, start type; cycles end)',
       withStore(async (s) => {
         const revs = await seed(s, 11, NOW);
         let nested = 0;
@@ -175,6 +175,7 @@ export function describeTupleMultiReads(factory: StoreFactory): void {
           resourceIds: fc.uniqueArray(fc.constantFrom(...IDS), { maxLength: 3 }),
           typed: fc.boolean(),
           up: fc.boolean(),
+          startType: fc.option(fc.constantFrom(...TYPES), { nil: undefined }),
           direct: fc.option(
             fc.record({
               subjectType: fc.constantFrom('user', 'group'),
@@ -195,6 +196,9 @@ export function describeTupleMultiReads(factory: StoreFactory): void {
               resourceIds: a.resourceIds,
               ...(a.typed ? { subjectRelation: 'member' } : {}),
               ...(a.up ? { direction: 'up' as const } : {}),
+              ...(a.startType !== undefined && !a.typed && !a.up && !a.direct
+                ? { startType: a.startType }
+                : {}),
               ...(a.direct ? { direct: a.direct } : {}),
             };
             const got = await closure(reader)(q);

@@ -81,9 +81,44 @@ export function closuresFit(run: Run): boolean {
  */
 export function tuplesetRead(run: Run, resource: ObjectRef, tupleset: string): Promise<Tuple[]> {
   const q = { resourceType: resource.type, relation: tupleset };
-  const rel = run.schema.definitions[resource.type]?.relations[tupleset];
-  const nests = rel?.allowed.some((a) => a.type === resource.type) === true && closuresFit(run);
-  return nests ? run.loader.loadClosure(q, resource.id) : run.loader.load(q, resource.id);
+  if (!closuresFit(run)) return run.loader.load(q, resource.id);
+  const follow = nestingTypeOf(run.schema, resource.type, tupleset);
+  if (follow === undefined) return run.loader.load(q, resource.id);
+  return follow === resource.type
+    ? run.loader.loadClosure(q, resource.id)
+    : run.loader.loadClosure(q, resource.id, undefined, follow);
+}
+
+// Per schema object: `type#tupleset` → the type whose own tupleset nests (or null for none).
+const NESTING = new WeakMap<SchemaIR, Map<string, string | null>>();
+
+/**
+ * The type a closure over tupleset `tupleset` of `type` follows: `type` itself when the tupleset
+ * admits it (a folder's `parent`), else the one admitted type whose same-named relation admits
+ * itself (a document's `parent` → folder), else none.
+ */
+function nestingTypeOf(schema: SchemaIR, type: string, tupleset: string): string | undefined {
+  let byKey = NESTING.get(schema);
+  if (!byKey) {
+    byKey = new Map();
+    NESTING.set(schema, byKey);
+  }
+  const key = `${type}#${tupleset}`;
+  const hit = byKey.get(key);
+  if (hit !== undefined) return hit ?? undefined;
+  const admitted = new Set(
+    schema.definitions[type]?.relations[tupleset]?.allowed.map((a) => a.type),
+  );
+  let found: string | null = null;
+  if (admitted.has(type)) found = type;
+  else {
+    const nesting = [...admitted].filter((x) =>
+      schema.definitions[x]?.relations[tupleset]?.allowed.some((a) => a.type === x),
+    );
+    if (nesting.length === 1) found = nesting[0] as string;
+  }
+  byKey.set(key, found);
+  return found ?? undefined;
 }
 
 /** What a permission reads on its own resource: relations (full reads) and arrow tuplesets. */

@@ -143,6 +143,7 @@ export class ReadLoader {
       key: string;
       direct: TupleQuery | undefined;
       directKey: string;
+      followType: string | undefined;
       ids: Set<string>;
       waiters: Waiter[];
     }
@@ -178,9 +179,16 @@ export class ReadLoader {
    * records the answer of the same read for every id it expanded, so the nested levels the
    * evaluation reaches next are answered from this run's read cache instead of one round trip per
    * level. The evaluation itself is unchanged: it sees exactly what `load` would have returned.
-   * `subjectRelation` is the query's (typed closure) or absent (whole tupleset).
+   * `subjectRelation` is the query's (typed closure) or absent (whole tupleset). With
+   * `followType` (a whole tupleset whose subjects are of another, self-nesting type: a document's
+   * `parent` folders), the closure starts on this read and follows `followType`'s own relation.
    */
-  loadClosure(query: TupleQuery, id: string, direct?: TupleQuery): Promise<Tuple[]> {
+  loadClosure(
+    query: TupleQuery,
+    id: string,
+    direct?: TupleQuery,
+    followType?: string,
+  ): Promise<Tuple[]> {
     if (this.closed) return NEVER;
     const key = shapeKey(query);
     const full = `${key}\u0002\u0002${id}`;
@@ -189,10 +197,10 @@ export class ReadLoader {
     const directKey = direct
       ? `${shapeKey(direct)}\u0002${direct.subjectIds?.join('\u0001') ?? ''}`
       : '';
-    const batchKey = `${key}\u0003${directKey}`;
+    const batchKey = `${key}\u0003${directKey}\u0003${followType ?? ''}`;
     let c = this.pendingClosures.get(batchKey);
     if (!c) {
-      c = { query, key, direct, directKey, ids: new Set(), waiters: [] };
+      c = { query, key, direct, directKey, followType, ids: new Set(), waiters: [] };
       this.pendingClosures.set(batchKey, c);
     }
     c.ids.add(id);
@@ -243,12 +251,13 @@ export class ReadLoader {
     this.pendingClosures.clear();
     const read = this.reader.queryClosure;
     for (const c of closures) {
-      const { query: q, key, direct: d } = c;
+      const { query: q, key, direct: d, followType: follow } = c;
       const started = this.gauge ? performance.now() : 0;
       const closure: ClosureQuery = {
-        resourceType: q.resourceType,
+        resourceType: follow ?? q.resourceType,
         relation: q.relation ?? '',
         resourceIds: [...c.ids],
+        ...(follow !== undefined ? { startType: q.resourceType } : {}),
         ...(q.subjectRelation !== undefined ? { subjectRelation: q.subjectRelation } : {}),
         ...(d?.subjectType !== undefined && d.subjectIds && d.subjectRelation !== undefined
           ? {
@@ -263,6 +272,15 @@ export class ReadLoader {
       (read as NonNullable<typeof read>).call(this.reader, closure).then(
         (res) => {
           this.gauge?.record(performance.now() - started);
+          if (follow !== undefined) {
+            // Start ids are of the query's type, expanded ones of `follow`: group each apart.
+            const own = byResourceId(res.tuples.filter((t) => t.resource.type === q.resourceType));
+            const followed = res.tuples.filter((t) => t.resource.type === follow);
+            const followKey = shapeKey({ resourceType: follow, relation: q.relation ?? '' });
+            this.prime(`${followKey}\u0002`, res.expanded, byResourceId(followed));
+            for (const w of c.waiters) w.resolve(own.get(w.id) ?? []);
+            return;
+          }
           const byId = byResourceId(res.tuples);
           this.prime(`${key}\u0002`, res.expanded, byId);
           if (res.direct && closure.direct)

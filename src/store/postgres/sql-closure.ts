@@ -69,7 +69,19 @@ function upStatement(typed: boolean): string {
   );
 }
 
-/** Statement texts: by `typed * 2 + direct` downwards, then up whole (4) and up typed (5). */
+/**
+ * Whole downwards from ids of another type: `$6` is that start type, read on the first level only;
+ * the subjects of `$1` it names are followed through `$1`'s own relation.
+ */
+const FROM_START_TYPE =
+  `WITH RECURSIVE e(${COLS}) AS (` +
+  `SELECT ${T_COLS} FROM clove_tuples t WHERE t.resource_type = $6 AND t.relation = $2` +
+  ` AND t.resource_id = ANY($3::text[])${VISIBLE}` +
+  ` UNION SELECT ${T_COLS} FROM e JOIN clove_tuples t ON t.resource_type = $1 AND t.relation = $2` +
+  ` AND t.resource_id = e.subject_id${VISIBLE} WHERE e.subject_type = $1` +
+  `) SELECT false AS d, ${COLS} FROM e`;
+
+/** Statement texts: by `typed * 2 + direct` downwards, then up whole (4), up typed (5), from a start type (6). */
 const TEXTS = [
   statement(false, false),
   statement(false, true),
@@ -77,6 +89,7 @@ const TEXTS = [
   statement(true, true),
   upStatement(false),
   upStatement(true),
+  FROM_START_TYPE,
 ];
 
 /** Builds the closure read for a driver (prepared statements on Postgres). */
@@ -100,6 +113,13 @@ export function createClosureRead(driver: SqlDriver): ClosureRead {
     const typed = q.subjectRelation !== undefined;
     const params: unknown[] = [q.resourceType, q.relation, textArray(start), rev, now];
     if (typed) params.push(q.subjectRelation);
+    if (q.startType !== undefined && !typed && q.direction !== 'up') {
+      params.push(q.startType);
+      const tuples = toTuples(await run(6, params));
+      const expanded = new Set<string>();
+      for (const t of tuples) if (t.subject.type === q.resourceType) expanded.add(t.subject.id);
+      return { expanded: [...expanded], tuples };
+    }
     if (q.direction === 'up') {
       const tuples = toTuples(await run(typed ? 5 : 4, params));
       const expanded = new Set(start);

@@ -39,12 +39,20 @@ export async function closureByLevels(
   query: (q: TupleQuery) => Promise<Tuple[]> | Tuple[],
   q: ClosureQuery,
 ): Promise<ClosureResult> {
-  const seen = new Set<string>(q.resourceIds);
-  const tuples: Tuple[] = [];
   const up = q.direction === 'up';
-  let level = [...seen];
+  // A start type (down, whole) reads its ids once; only `resourceType` ids are expanded after.
+  const from = !up && q.subjectRelation === undefined ? q.startType : undefined;
+  const seen = new Set<string>(from === undefined ? q.resourceIds : []);
+  const tuples: Tuple[] = [];
+  let level = from === undefined ? [...seen] : [...new Set(q.resourceIds)];
+  let first = from !== undefined;
   while (level.length > 0) {
-    const found = await query(closureLevelQuery(q, level));
+    const found = await query(
+      first
+        ? { resourceType: from as string, relation: q.relation, resourceIds: level }
+        : closureLevelQuery(q, level),
+    );
+    first = false;
     const next: string[] = [];
     for (const t of found) {
       tuples.push(t);
@@ -56,7 +64,7 @@ export async function closureByLevels(
     level = next;
   }
   const expanded = [...seen];
-  if (!q.direct || up) return { expanded, tuples };
+  if (!q.direct || up || from !== undefined) return { expanded, tuples };
   const direct = await query({
     resourceType: q.resourceType,
     relation: q.relation,
