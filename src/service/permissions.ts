@@ -27,17 +27,20 @@ const PERMISSIONSHIP = {
  * The bulk answers of plain allowed / denied results (no missing context), shared and frozen: most
  * items of a bulk call are one of the two, and an object pair per item was pure garbage.
  */
-const ALLOWED: BulkCheckAnswer = Object.freeze({
-  ok: true,
-  answer: Object.freeze({ permissionship: 'has_permission' }),
-});
-const DENIED: BulkCheckAnswer = Object.freeze({
-  ok: true,
-  answer: Object.freeze({ permissionship: 'no_permission' }),
-});
+const HAS: CheckAnswer = Object.freeze({ permissionship: 'has_permission' });
+const NO: CheckAnswer = Object.freeze({ permissionship: 'no_permission' });
+const ALLOWED: BulkCheckAnswer = Object.freeze({ ok: true, answer: HAS });
+const DENIED: BulkCheckAnswer = Object.freeze({ ok: true, answer: NO });
 
-/** Engine result → service answer. */
+/**
+ * Engine result → service answer. Plain allowed / denied answers without explain are shared frozen
+ * objects (callers only read answers).
+ */
 export function toAnswer(r: CheckResult, explain = false): CheckAnswer {
+  if (!explain && (r.missingParams === undefined || r.missingParams.length === 0)) {
+    if (r.permissionship === 'allowed') return HAS;
+    if (r.permissionship === 'denied') return NO;
+  }
   const answer: {
     permissionship: CheckAnswer['permissionship'];
     missingContext?: readonly string[];

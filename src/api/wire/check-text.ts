@@ -13,9 +13,17 @@ const TAIL = {
   conditional_permission: `,"permissionship":"${toWirePermissionship('conditional_permission')}"`,
 } as const;
 
+// Most answers in a row share a zookie (one revision per quantum): its encoded head is kept.
+let lastZookie: string | undefined;
+let lastHead = '';
+
 /** The response body of a check answered at `zookie`. */
 export function checkResponseText(zookie: string, answer: CheckAnswer): string {
-  let out = `{"checkedAt":{"token":${jsonString(zookie)}}${TAIL[answer.permissionship]}`;
+  if (zookie !== lastZookie) {
+    lastHead = `{"checkedAt":{"token":${jsonString(zookie)}}`;
+    lastZookie = zookie;
+  }
+  let out = `${lastHead}${TAIL[answer.permissionship]}`;
   const partial = partialCaveatInfo(answer.missingContext);
   if (partial !== undefined) out += `,"partialCaveatInfo":${JSON.stringify(partial)}`;
   if (answer.explanation !== undefined)
