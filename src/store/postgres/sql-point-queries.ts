@@ -163,3 +163,29 @@ export function createPointQuery(driver: SqlDriver): PointQuery {
     return toTuples(res.rows);
   };
 }
+
+/** The head revision (0 for an empty store). */
+const HEAD_SQL = 'SELECT coalesce(max(revision), 0) AS head FROM clove_revisions';
+
+/**
+ * `headRevision` outside transactions: one fixed, prepared statement on the read pool. Why: a
+ * `fully_consistent` request reads the head every time, and through the query builder that read
+ * built and mapped its statement anew on every request.
+ */
+export function createHeadRead(driver: SqlDriver): () => Promise<number> {
+  const client = driver.reads ?? (driver.db as unknown as { $client: unknown }).$client;
+  if (driver.kind === 'postgres') {
+    const pg = client as Sql;
+    return async () => {
+      const rows = (await pg.unsafe(HEAD_SQL, [], { prepare: true })) as unknown as {
+        head: string | number;
+      }[];
+      return Number(rows[0]?.head ?? 0);
+    };
+  }
+  const lite = client as PGlite;
+  return async () => {
+    const res = await lite.query<{ head: string | number }>(HEAD_SQL);
+    return Number(res.rows[0]?.head ?? 0);
+  };
+}

@@ -51,7 +51,7 @@ import type {
   WriteOp,
 } from '../types.ts';
 import { copyImport } from './sql-copy.ts';
-import { rowsOf, type SqlDriver, type SqlExec, type SqlTx, toStoreError } from './driver.ts';
+import { rowsOf, type SqlDriver, type SqlTx, toStoreError } from './driver.ts';
 import {
   insertTuplesSql,
   markDeletedSql,
@@ -67,7 +67,7 @@ import { collectGarbage } from './sql-gc.ts';
 import { queryOrderedAt } from './sql-ordered.ts';
 import { type BatchQuery, createBatchQuery } from './sql-batch-queries.ts';
 import { type ClosureRead, createClosureRead } from './sql-closure.ts';
-import { createPointQuery, type PointQuery } from './sql-point-queries.ts';
+import { createHeadRead, createPointQuery, type PointQuery } from './sql-point-queries.ts';
 import { importBatch } from './sql-import.ts';
 import { attributeRevisions, loadLogAfter } from './sql-log.ts';
 import { revisions, schemas, storeMeta, tuples } from './tables.ts';
@@ -113,6 +113,8 @@ class SqlStore implements TupleStore {
   private analyzeEvery = 1_000;
   /** The builder-free hot read (sql-point-queries.ts): fixed SQL per query shape, prepared. */
   private readonly pointQuery: PointQuery;
+  /** The head revision outside transactions (a fixed prepared statement, sql-point-queries.ts). */
+  private readonly headRead: () => Promise<Revision>;
   /** A wave of point reads in one statement (sql-batch-queries.ts). */
   private readonly batchQuery: BatchQuery;
   /** A self-nesting relation followed to a fixed point in one statement (sql-closure.ts). */
@@ -129,6 +131,7 @@ class SqlStore implements TupleStore {
     this.clock = opts.clock ?? Date.now;
     this.pollMs = opts.watchPollMs ?? 100;
     this.pointQuery = createPointQuery(driver);
+    this.headRead = createHeadRead(driver);
     this.closureRead = createClosureRead(driver);
     this.batchQuery = createBatchQuery(driver, (q, rev, now) => this.queryAt(q, rev, now));
   }
@@ -138,7 +141,7 @@ class SqlStore implements TupleStore {
   }
 
   headRevision(): Promise<Revision> {
-    return this.guard(() => this.headOf(this.db));
+    return this.guard(() => this.headRead());
   }
 
   checkRevision(rev: Revision): Promise<void> {
@@ -397,13 +400,6 @@ class SqlStore implements TupleStore {
     } catch (err) {
       throw toStoreError(err);
     }
-  }
-
-  private async headOf(db: SqlExec): Promise<Revision> {
-    const [r] = await db
-      .select({ head: sql<string>`coalesce(max(${revisions.revision}), 0)` })
-      .from(revisions);
-    return Number(r?.head ?? 0);
   }
 
   /**
