@@ -81,6 +81,12 @@ export interface ClosureQuery {
    */
   readonly startType?: string;
   /**
+   * Whole mode downwards only: reads to answer on every expanded `resourceType` id as well (a
+   * folder's `viewer`, `editor`, `owner` for the checked subject, the next thing a check asks of
+   * each folder), returned in `ClosureResult.also` in the same order.
+   */
+  readonly also?: readonly ClosureAlsoRead[];
+  /**
    * Also return, in `ClosureResult.direct`, the relation's tuples on every expanded id whose
    * subject is one of these (the checked subject: is it directly in any nested group?).
    */
@@ -89,6 +95,14 @@ export interface ClosureQuery {
     readonly subjectIds: readonly string[];
     readonly subjectRelation: string;
   };
+}
+
+/** One extra read of a closure: relation `relation` with this subject filter (any id when no ids). */
+export interface ClosureAlsoRead {
+  readonly relation: string;
+  readonly subjectType: string;
+  readonly subjectIds?: readonly string[];
+  readonly subjectRelation: string;
 }
 
 /**
@@ -101,6 +115,8 @@ export interface ClosureResult {
   readonly tuples: Tuple[];
   /** With `ClosureQuery.direct`: exactly what `query` returns for it over all expanded ids. */
   readonly direct?: Tuple[];
+  /** With `ClosureQuery.also`: per read, exactly what `query` returns for it over all expanded ids. */
+  readonly also?: Tuple[][];
 }
 
 /** One ordered page of a tuple query: tuples with `resource.id > afterResourceId`, at most `limit`. */

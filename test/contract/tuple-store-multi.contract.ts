@@ -127,6 +127,7 @@ function normal(r: ClosureResult) {
     expanded: [...r.expanded].sort(),
     tuples: sorted(r.tuples),
     direct: r.direct ? sorted(r.direct) : undefined,
+    also: r.also?.map(sorted),
   };
 }
 
@@ -164,7 +165,7 @@ export function describeTupleMultiReads(factory: StoreFactory): void {
     );
 
     it(
-      'queryClosure answers what level-by-level reads do (typed, whole, direct, up, start type; cycles end)',
+      'queryClosure answers what level-by-level reads do (typed, whole, direct, up, start type, extra reads; cycles end)',
       withStore(async (s) => {
         const revs = await seed(s, 11, NOW);
         let nested = 0;
@@ -176,6 +177,23 @@ export function describeTupleMultiReads(factory: StoreFactory): void {
           typed: fc.boolean(),
           up: fc.boolean(),
           startType: fc.option(fc.constantFrom(...TYPES), { nil: undefined }),
+          also: fc.option(
+            fc.array(
+              fc.record(
+                {
+                  relation: fc.constantFrom(...RELATIONS),
+                  subjectType: fc.constantFrom('user', 'group', 'folder'),
+                  subjectIds: fc.uniqueArray(fc.constantFrom('u1', '*', 'a', 'b', 'NULL'), {
+                    maxLength: 2,
+                  }),
+                  subjectRelation: fc.constantFrom('...', 'member'),
+                },
+                { requiredKeys: ['relation', 'subjectType', 'subjectRelation'] },
+              ),
+              { maxLength: 3 },
+            ),
+            { nil: undefined },
+          ),
           direct: fc.option(
             fc.record({
               subjectType: fc.constantFrom('user', 'group'),
@@ -199,6 +217,7 @@ export function describeTupleMultiReads(factory: StoreFactory): void {
               ...(a.startType !== undefined && !a.typed && !a.up && !a.direct
                 ? { startType: a.startType }
                 : {}),
+              ...(a.also !== undefined && !a.typed && !a.up && !a.direct ? { also: a.also } : {}),
               ...(a.direct ? { direct: a.direct } : {}),
             };
             const got = await closure(reader)(q);

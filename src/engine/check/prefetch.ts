@@ -8,12 +8,56 @@
  */
 import { ELLIPSIS, type ObjectRef, type Tuple, WILDCARD } from '../../model/index.ts';
 import type { DefinitionIR, ExprIR, RelationIR, SchemaIR } from '../../schema/ir.ts';
+import type { TupleQuery } from '../../store/types.ts';
 import type { Run } from './run.ts';
 
 /** The reads of one relation for the run's subject (absent parts need no read). */
 export interface RelationReads {
   readonly direct?: Promise<Tuple[]>;
   readonly sets?: Promise<Tuple[][]>;
+}
+
+/**
+ * The reads (without resource ids) relation `name` of `type` needs for the run's subject: the
+ * direct read (the subject itself or the wildcard), absent when the relation admits neither, and
+ * one read per admitted subject-set type. `relationReads` issues them; closures prefetch them.
+ */
+export function relationQueries(
+  run: Run,
+  type: string,
+  name: string,
+  rel: RelationIR,
+): { direct: TupleQuery | undefined; sets: TupleQuery[] } {
+  const s = run.subject;
+  const exact = rel.allowed.some(
+    (a) => !a.wildcard && a.type === s.type && a.relation === s.relation,
+  );
+  const wild = s.relation === ELLIPSIS && rel.allowed.some((a) => a.wildcard && a.type === s.type);
+  const direct =
+    exact || wild
+      ? {
+          resourceType: type,
+          relation: name,
+          subjectType: s.type,
+          subjectIds: exact && wild ? [s.id, WILDCARD] : exact ? [s.id] : [WILDCARD],
+          subjectRelation: s.relation,
+        }
+      : undefined;
+  const seen = new Set<string>();
+  const sets: TupleQuery[] = [];
+  for (const a of rel.allowed) {
+    if (a.wildcard || a.relation === ELLIPSIS) continue;
+    const k = `${a.type}#${a.relation}`;
+    if (seen.has(k)) continue;
+    seen.add(k);
+    sets.push({
+      resourceType: type,
+      relation: name,
+      subjectType: a.type,
+      subjectRelation: a.relation,
+    });
+  }
+  return { direct, sets };
 }
 
 /** Issues (or joins) the reads of relation `name` on `resource`. */
@@ -23,36 +67,12 @@ export function relationReads(
   name: string,
   rel: RelationIR,
 ): RelationReads {
-  const s = run.subject;
-  const exact = rel.allowed.some(
-    (a) => !a.wildcard && a.type === s.type && a.relation === s.relation,
-  );
-  const wild = s.relation === ELLIPSIS && rel.allowed.some((a) => a.wildcard && a.type === s.type);
   const out: { direct?: Promise<Tuple[]>; sets?: Promise<Tuple[][]> } = {};
-  const directQuery =
-    exact || wild
-      ? {
-          resourceType: resource.type,
-          relation: name,
-          subjectType: s.type,
-          subjectIds: exact && wild ? [s.id, WILDCARD] : exact ? [s.id] : [WILDCARD],
-          subjectRelation: s.relation,
-        }
-      : undefined;
+  const { direct: directQuery, sets } = relationQueries(run, resource.type, name, rel);
   if (directQuery) out.direct = run.loader.load(directQuery, resource.id);
-  const seen = new Set<string>();
   const reads: Promise<Tuple[]>[] = [];
-  for (const a of rel.allowed) {
-    if (a.wildcard || a.relation === ELLIPSIS) continue;
-    const k = `${a.type}#${a.relation}`;
-    if (seen.has(k)) continue;
-    seen.add(k);
-    const q = {
-      resourceType: resource.type,
-      relation: name,
-      subjectType: a.type,
-      subjectRelation: a.relation,
-    };
+  for (const q of sets) {
+    const a = { type: q.subjectType as string, relation: q.subjectRelation as string };
     // A self-nesting subject set (`member: ... | group#member` on group): read the nesting below
     // in one store call when reads are round trips.
     const nests = a.type === resource.type && a.relation === name && closuresFit(run);
@@ -79,14 +99,43 @@ export function closuresFit(run: Run): boolean {
  * The read of arrow tupleset `tupleset` on `resource`: through `loadClosure` when the tupleset
  * admits the resource's own type (a folder's `parent`), so a chain of parents is one store call.
  */
-export function tuplesetRead(run: Run, resource: ObjectRef, tupleset: string): Promise<Tuple[]> {
+export function tuplesetRead(
+  run: Run,
+  resource: ObjectRef,
+  tupleset: string,
+  computed?: string,
+): Promise<Tuple[]> {
   const q = { resourceType: resource.type, relation: tupleset };
   if (!closuresFit(run)) return run.loader.load(q, resource.id);
   const follow = nestingTypeOf(run.schema, resource.type, tupleset);
   if (follow === undefined) return run.loader.load(q, resource.id);
-  return follow === resource.type
-    ? run.loader.loadClosure(q, resource.id)
-    : run.loader.loadClosure(q, resource.id, undefined, follow);
+  // The arrow checks `computed` on every object the closure reaches: its relation reads come along
+  // in the same store call (a folder's viewer, editor, owner), one wave earlier.
+  const also = computed === undefined ? undefined : computedReads(run, follow, computed);
+  return run.loader.loadClosure(
+    q,
+    resource.id,
+    undefined,
+    follow === resource.type ? undefined : follow,
+    also && also.length > 0 ? { key: computed as string, reads: also } : undefined,
+  );
+}
+
+/** The reads `type#computed` makes on its own object for the run's subject (see `planOf`). */
+function computedReads(run: Run, type: string, computed: string): TupleQuery[] {
+  const def = run.schema.definitions[type];
+  if (!def) return [];
+  const names = def.relations[computed] ? [computed] : planOf(run.schema, def, computed).relations;
+  const out: TupleQuery[] = [];
+  for (const name of names) {
+    const rel = def.relations[name];
+    if (!rel) continue;
+    const { direct, sets } = relationQueries(run, type, name, rel);
+    if (direct) out.push(direct);
+    for (const set of sets)
+      if (!(set.subjectType === type && set.relation === set.subjectRelation)) out.push(set);
+  }
+  return out;
 }
 
 // Per schema object: `type#tupleset` → the type whose own tupleset nests (or null for none).

@@ -144,6 +144,7 @@ export class ReadLoader {
       direct: TupleQuery | undefined;
       directKey: string;
       followType: string | undefined;
+      also: readonly TupleQuery[] | undefined;
       ids: Set<string>;
       waiters: Waiter[];
     }
@@ -188,6 +189,7 @@ export class ReadLoader {
     id: string,
     direct?: TupleQuery,
     followType?: string,
+    also?: { readonly key: string; readonly reads: readonly TupleQuery[] },
   ): Promise<Tuple[]> {
     if (this.closed) return NEVER;
     const key = shapeKey(query);
@@ -197,10 +199,19 @@ export class ReadLoader {
     const directKey = direct
       ? `${shapeKey(direct)}\u0002${direct.subjectIds?.join('\u0001') ?? ''}`
       : '';
-    const batchKey = `${key}\u0003${directKey}\u0003${followType ?? ''}`;
+    const batchKey = `${key}\u0003${directKey}\u0003${followType ?? ''}\u0003${also?.key ?? ''}`;
     let c = this.pendingClosures.get(batchKey);
     if (!c) {
-      c = { query, key, direct, directKey, followType, ids: new Set(), waiters: [] };
+      c = {
+        query,
+        key,
+        direct,
+        directKey,
+        followType,
+        also: also?.reads,
+        ids: new Set(),
+        waiters: [],
+      };
       this.pendingClosures.set(batchKey, c);
     }
     c.ids.add(id);
@@ -258,6 +269,16 @@ export class ReadLoader {
         relation: q.relation ?? '',
         resourceIds: [...c.ids],
         ...(follow !== undefined ? { startType: q.resourceType } : {}),
+        ...(c.also
+          ? {
+              also: c.also.map((a) => ({
+                relation: a.relation ?? '',
+                subjectType: a.subjectType ?? '',
+                ...(a.subjectIds !== undefined ? { subjectIds: a.subjectIds } : {}),
+                subjectRelation: a.subjectRelation ?? '',
+              })),
+            }
+          : {}),
         ...(q.subjectRelation !== undefined ? { subjectRelation: q.subjectRelation } : {}),
         ...(d?.subjectType !== undefined && d.subjectIds && d.subjectRelation !== undefined
           ? {
@@ -272,6 +293,13 @@ export class ReadLoader {
       (read as NonNullable<typeof read>).call(this.reader, closure).then(
         (res) => {
           this.gauge?.record(performance.now() - started);
+          // The extra reads answer the same reads `load` would make on each expanded object.
+          if (res.also && c.also)
+            for (let i = 0; i < c.also.length; i++) {
+              const a = c.also[i] as TupleQuery;
+              const prefix = `${shapeKey(a)}\u0002${a.subjectIds?.join('\u0001') ?? ''}`;
+              this.prime(prefix, res.expanded, byResourceId(res.also[i] ?? []));
+            }
           if (follow !== undefined) {
             // Start ids are of the query's type, expanded ones of `follow`: group each apart.
             const own = byResourceId(res.tuples.filter((t) => t.resource.type === q.resourceType));

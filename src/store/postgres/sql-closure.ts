@@ -10,7 +10,7 @@
 import type { PGlite } from '@electric-sql/pglite';
 import type { Sql } from 'postgres';
 import type { Revision, Tuple } from '../../model/index.ts';
-import type { ClosureQuery, ClosureResult } from '../types.ts';
+import type { ClosureAlsoRead, ClosureQuery, ClosureResult } from '../types.ts';
 import type { SqlDriver } from './driver.ts';
 import { type RawTupleRow, textArray, toTuples } from './sql-point-queries.ts';
 
@@ -81,7 +81,37 @@ const FROM_START_TYPE =
   ` AND t.resource_id = e.subject_id${VISIBLE} WHERE e.subject_type = $1` +
   `) SELECT false AS d, ${COLS} FROM e`;
 
-/** Statement texts: by `typed * 2 + direct` downwards, then up whole (4), up typed (5), from a start type (6). */
+/**
+ * Whole closures with extra reads on every expanded id (`ClosureQuery.also`): rows carry `k`, -1
+ * for the closure's own tuples and the read's index otherwise. The reads are bound as parallel
+ * arrays from `$n` (index, relation, subject type, subject id or '' for any, subject relation).
+ */
+function withAlso(fromStart: boolean): string {
+  const start = fromStart ? '$6' : '$1';
+  const n = fromStart ? 7 : 6;
+  const expanded = fromStart
+    ? 'SELECT e.subject_id FROM e WHERE e.subject_type = $1'
+    : 'SELECT unnest($3::text[]) UNION SELECT e.subject_id FROM e WHERE e.subject_type = $1';
+  return (
+    `WITH RECURSIVE e(${COLS}) AS (` +
+    `SELECT ${T_COLS} FROM clove_tuples t WHERE t.resource_type = ${start} AND t.relation = $2` +
+    ` AND t.resource_id = ANY($3::text[])${VISIBLE}` +
+    ` UNION SELECT ${T_COLS} FROM e JOIN clove_tuples t ON t.resource_type = $1 AND t.relation = $2` +
+    ` AND t.resource_id = e.subject_id${VISIBLE} WHERE e.subject_type = $1` +
+    `), x(id) AS (${expanded})` +
+    ` SELECT false AS d, -1 AS k, ${COLS} FROM e` +
+    ` UNION ALL SELECT false AS d, a.k, ${T_COLS} FROM x CROSS JOIN` +
+    ` unnest($${n}::int4[], $${n + 1}::text[], $${n + 2}::text[], $${n + 3}::text[], $${n + 4}::text[])` +
+    ' AS a(k, rel, st, sid, sr) JOIN clove_tuples t ON t.resource_type = $1 AND t.relation = a.rel' +
+    ' AND t.resource_id = x.id AND t.subject_type = a.st AND t.subject_relation = a.sr' +
+    ` AND (a.sid = '' OR t.subject_id = a.sid)${VISIBLE}`
+  );
+}
+
+/**
+ * Statement texts: by `typed * 2 + direct` downwards, then up whole (4), up typed (5), from a
+ * start type (6), whole with extra reads (7), from a start type with extra reads (8).
+ */
 const TEXTS = [
   statement(false, false),
   statement(false, true),
@@ -90,7 +120,28 @@ const TEXTS = [
   upStatement(false),
   upStatement(true),
   FROM_START_TYPE,
+  withAlso(false),
+  withAlso(true),
 ];
+
+/** The extra reads as the statement's parallel arrays (one row per read and subject id). */
+function alsoParams(also: readonly ClosureAlsoRead[]): unknown[] {
+  const k: number[] = [];
+  const rel: string[] = [];
+  const st: string[] = [];
+  const sid: string[] = [];
+  const sr: string[] = [];
+  also.forEach((a, i) => {
+    for (const id of a.subjectIds === undefined ? [''] : [...new Set(a.subjectIds)]) {
+      k.push(i);
+      rel.push(a.relation);
+      st.push(a.subjectType);
+      sid.push(id);
+      sr.push(a.subjectRelation);
+    }
+  });
+  return [`{${k.join(',')}}`, textArray(rel), textArray(st), textArray(sid), textArray(sr)];
+}
 
 /** Builds the closure read for a driver (prepared statements on Postgres). */
 export function createClosureRead(driver: SqlDriver): ClosureRead {
@@ -106,13 +157,37 @@ export function createClosureRead(driver: SqlDriver): ClosureRead {
           (await (client as PGlite).query<RawTupleRow>(TEXTS[which] as string, params)).rows;
   return async (q, rev, now) => {
     const start = [...new Set(q.resourceIds)];
-    if (start.length === 0)
-      return q.direct && q.direction !== 'up'
+    if (start.length === 0) {
+      const down = q.direction !== 'up';
+      if (q.also && down && q.subjectRelation === undefined)
+        return { expanded: [], tuples: [], also: q.also.map(() => []) };
+      return q.direct && down && q.startType === undefined
         ? { expanded: [], tuples: [], direct: [] }
         : { expanded: [], tuples: [] };
+    }
     const typed = q.subjectRelation !== undefined;
     const params: unknown[] = [q.resourceType, q.relation, textArray(start), rev, now];
     if (typed) params.push(q.subjectRelation);
+    if (q.also !== undefined && !typed && q.direction !== 'up') {
+      const fromStart = q.startType !== undefined;
+      if (fromStart) params.push(q.startType);
+      // A read naming no subject id matches nothing (as `query` does with an empty id list).
+      const live = q.also.map((a) => a.subjectIds === undefined || a.subjectIds.length > 0);
+      params.push(...alsoParams(q.also.filter((_, i) => live[i])));
+      const index = q.also.map((_, i) => i).filter((i) => live[i]);
+      const rows = await run(fromStart ? 8 : 7, params);
+      const decoded = toTuples(rows);
+      const tuples: Tuple[] = [];
+      const also: Tuple[][] = q.also.map(() => []);
+      for (let i = 0; i < rows.length; i++) {
+        const k = Number((rows[i] as unknown as { k: number }).k);
+        if (k < 0) tuples.push(decoded[i] as Tuple);
+        else (also[index[k] as number] as Tuple[]).push(decoded[i] as Tuple);
+      }
+      const expanded = new Set<string>(fromStart ? [] : start);
+      for (const t of tuples) if (t.subject.type === q.resourceType) expanded.add(t.subject.id);
+      return { expanded: [...expanded], tuples, also };
+    }
     if (q.startType !== undefined && !typed && q.direction !== 'up') {
       params.push(q.startType);
       const tuples = toTuples(await run(6, params));

@@ -64,6 +64,21 @@ export async function closureByLevels(
     level = next;
   }
   const expanded = [...seen];
+  if (q.also && !up && q.subjectRelation === undefined) {
+    const also: Tuple[][] = [];
+    for (const a of q.also)
+      also.push(
+        await query({
+          resourceType: q.resourceType,
+          relation: a.relation,
+          resourceIds: expanded,
+          subjectType: a.subjectType,
+          ...(a.subjectIds !== undefined ? { subjectIds: a.subjectIds } : {}),
+          subjectRelation: a.subjectRelation,
+        }),
+      );
+    return { expanded, tuples, also };
+  }
   if (!q.direct || up || from !== undefined) return { expanded, tuples };
   const direct = await query({
     resourceType: q.resourceType,
