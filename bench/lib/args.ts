@@ -33,8 +33,10 @@ export interface BenchOptions {
   readonly batch: number;
   /** Bulk calls in flight at once in the bulk phase. */
   readonly bulkConcurrency: number;
-  /** Unrecorded passes of the bulk phase before the measured one. */
+  /** Unrecorded passes of the bulk phase before the measured ones. */
   readonly bulkWarmup: number;
+  /** Recorded passes of the bulk phase (more passes: a longer, steadier measurement). */
+  readonly bulkPasses: number;
   readonly checkLimit: number;
   readonly lookupRounds: number;
   /**
@@ -67,7 +69,8 @@ options
   --concurrency N   workers of the concurrent-check phase (default 32)
   --batch N         bulk-check batch size (default 100)
   --bulk-concurrency N  bulk calls in flight at once (default 1)
-  --bulk-warmup N   unrecorded passes of the bulk phase before the measured one (default 0)
+  --bulk-warmup N   unrecorded passes of the bulk phase before the measured ones (default 0)
+  --bulk-passes N   recorded passes of the bulk phase over the same calls (default 1)
   --check-limit N   checks per sequential and bulk phase (default all 10,000)
   --lookup-rounds N times each lookup case is run (default 3)
   --server-cache-bytes N  the HTTP server's check cache bound in bytes (or 64MiB, 1GiB), passed as
@@ -111,6 +114,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
       batch: { type: 'string' },
       'bulk-concurrency': { type: 'string' },
       'bulk-warmup': { type: 'string' },
+      'bulk-passes': { type: 'string' },
       'check-limit': { type: 'string' },
       'lookup-rounds': { type: 'string' },
       'server-cache-bytes': { type: 'string' },
@@ -178,6 +182,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchOptions {
     batch: int('batch', values.batch, 100),
     bulkConcurrency: int('bulk-concurrency', values['bulk-concurrency'], 1),
     bulkWarmup: int('bulk-warmup', values['bulk-warmup'], 0, 0),
+    bulkPasses: int('bulk-passes', values['bulk-passes'], 1),
     checkLimit: int('check-limit', values['check-limit'], 10_000),
     lookupRounds: int('lookup-rounds', values['lookup-rounds'], 3),
     ...(serverCacheBytes !== undefined ? { serverCacheBytes } : {}),

@@ -53,6 +53,7 @@ export async function runQueryPhases(
         limit: opts.checkLimit,
         concurrency: opts.bulkConcurrency,
         warmup: opts.bulkWarmup,
+        passes: opts.bulkPasses,
       }),
     );
   if (p.has('lookup-resources'))
