@@ -10,7 +10,7 @@
  */
 import { ELLIPSIS, type ObjectRef } from '../../model/index.ts';
 import type { SnapshotReader, TupleQuery } from '../../store/types.ts';
-import { WalkReads } from './coalesce.ts';
+import { WalkReads } from './walk-reads.ts';
 import { assertTime, type Budget } from './budget.ts';
 import { MAX_IDS_PER_QUERY } from './reverse-walk.ts';
 import {
@@ -54,7 +54,7 @@ export async function forwardCollect(
   // Paths weaker than `floor` are dropped at once: without `includeNegative`, a subtracted side can
   // only take access away, so walking it would cost reads and add nothing to the answer.
   const floor = target.includeNegative ? NEGATIVE : POSITIVE;
-  // A round's reads as one store call on networked readers (coalesce.ts).
+  // A round's reads as one store call on networked readers (walk-reads.ts).
   const walkReads = new WalkReads(reader);
   const roundReads = { query: (q: TupleQuery) => walkReads.query(q) };
 

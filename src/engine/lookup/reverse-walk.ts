@@ -14,7 +14,7 @@ import type { Members } from './members.ts';
 import { nodeKey, type NodeKey, type ReverseEdge, type SchemaGraph } from './schema-graph.ts';
 import { type IdSink, isBounded } from './smallest-ids.ts';
 import { hasOrderedQuery } from './types.ts';
-import { WalkReads } from './coalesce.ts';
+import { WalkReads } from './walk-reads.ts';
 
 /** Most ids per store query; larger sets are split (SQL parameter and plan limits). */
 export const MAX_IDS_PER_QUERY = 4096;
