@@ -78,8 +78,7 @@ export function createCloveHttpTarget(opts: { url: string; cache: boolean }): Ta
     } finally {
       idle.push(conn);
     }
-    if (res.status !== 200)
-      throw new Error(`HTTP ${res.status}: ${res.text.slice(0, 300)}`);
+    if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${res.text.slice(0, 300)}`);
     return res.text;
   };
   /** The `result`s of an NDJSON answer; an `error` line throws. */
