@@ -31,6 +31,34 @@ describe('ndjsonResponse', () => {
     expect(ended).toBe(1);
   });
 
+  it('an answer that ends within the first batch is one body, not a chunked stream', async () => {
+    let ended = 0;
+    const res = await ndjsonResponse(items(3), (i) => i, {
+      logger: silentLogger,
+      onEnd: () => ended++,
+    });
+    expect(res.headers.get('transfer-encoding')).toBeNull();
+    expect(res.headers.get('content-type')).toBe('application/x-ndjson');
+    expect(await res.text()).toBe('{"result":0}\n{"result":1}\n{"result":2}\n');
+    expect(ended).toBe(1);
+  });
+
+  it('an answer past the first batch is streamed (chunked), its lines unchanged', async () => {
+    // ~60 bytes a line: 10,000 lines are well past the first batch's 256 KiB.
+    const n = 10_000;
+    const res = await ndjsonResponse(items(n), (i) => ({ i, pad: 'x'.repeat(40) }), {
+      logger: silentLogger,
+    });
+    expect(res.headers.get('transfer-encoding')).toBe('chunked');
+    const got = await chunks(res);
+    expect(got.length).toBeGreaterThan(1);
+    const lines = got.join('').split('\n');
+    expect(lines.pop()).toBe('');
+    expect(lines).toEqual(
+      Array.from({ length: n }, (_, i) => JSON.stringify({ result: { i, pad: 'x'.repeat(40) } })),
+    );
+  });
+
   it('a failure after some lines sends those lines, then the error line last', async () => {
     const res = await ndjsonResponse(
       items(3, new AppError('deadline_exceeded', 'too slow')),
@@ -41,6 +69,18 @@ describe('ndjsonResponse', () => {
     const lines = (await chunks(res)).join('').trimEnd().split('\n');
     expect(lines.slice(0, 3)).toEqual(['{"result":0}', '{"result":1}', '{"result":2}']);
     expect(JSON.parse(lines[3] as string).error.code).toBe('deadline_exceeded');
+  });
+
+  it('a failure past the first batch also ends the stream with the error line', async () => {
+    const res = await ndjsonResponse(
+      items(10_000, new AppError('deadline_exceeded', 'too slow')),
+      (i) => ({ i, pad: 'x'.repeat(40) }),
+      { logger: silentLogger },
+    );
+    expect(res.status).toBe(200);
+    const lines = (await chunks(res)).join('').trimEnd().split('\n');
+    expect(lines).toHaveLength(10_001);
+    expect(JSON.parse(lines[10_000] as string).error.code).toBe('deadline_exceeded');
   });
 
   it('lazy streams (watch) send each message as its own chunk', async () => {

@@ -14,10 +14,26 @@ export const NDJSON = 'application/x-ndjson';
 const FLUSH_BYTES = 32 * 1024;
 /** ...or once this many ms went into producing it, so a slow producer still streams. */
 const FLUSH_MS = 5;
+/**
+ * An answer that ends within this many characters (and FLUSH_MS of producing) is sent whole, with
+ * a Content-Length, rather than streamed: a lookup of a few hundred results (~50 KiB) is then one
+ * `end` on the socket, not a web stream read chunk by chunk into chunked writes.
+ */
+const WHOLE_BYTES = 256 * 1024;
+
+const HEADERS = { 'content-type': NDJSON, 'cache-control': 'no-store' } as const;
+// Declared chunked: otherwise @hono/node-server tries to read the stream's first chunks to send a
+// Content-Length, and when the next chunk is not ready within two microtask turns it waits a
+// setTimeout (1 ms or more under load) before writing anything.
+const STREAM_HEADERS = { ...HEADERS, 'transfer-encoding': 'chunked' } as const;
 
 /**
  * Streams `items` mapped by `toResult` as NDJSON `{result}` lines (with `raw`, `toResult` returns the
  * line text itself, e.g. text-form tuples); `onEnd` runs exactly once.
+ *
+ * The first lines are made before the response starts: an answer that ends within WHOLE_BYTES and
+ * FLUSH_MS is sent as one body with a Content-Length (a failure after its first line still ends
+ * it with the error line, status 200); a longer or slower one is streamed in batches (chunked).
  */
 export async function ndjsonResponse<T>(
   items: AsyncIterable<T>,
@@ -31,24 +47,52 @@ export async function ndjsonResponse<T>(
     ended = true;
     opts.onEnd?.();
   };
+  const line = (v: unknown) => `${opts.raw ? String(v) : JSON.stringify({ result: v })}\n`;
+  const errorLine = (err: unknown) => {
+    const appErr = isAppError(err) ? err : internalError();
+    if (!isAppError(err)) opts.logger.error('stream failed', { err });
+    return `${JSON.stringify(toErrorResponse(appErr).body)}\n`;
+  };
+  let pending: IteratorResult<T> | undefined;
   // `lazy` streams (watch) start at once: their first message may be a long time coming.
-  let first: IteratorResult<T> | undefined;
+  let head = '';
   if (!opts.lazy) {
+    // The first item decides the status: a failure before it is thrown (the route's error status).
     try {
-      first = await it.next();
+      pending = await it.next();
     } catch (err) {
       end();
       throw err;
     }
+    const started = performance.now();
+    try {
+      while (!pending.done) {
+        head += line(toResult(pending.value));
+        pending = undefined;
+        if (head.length >= WHOLE_BYTES || performance.now() - started >= FLUSH_MS) break;
+        pending = await it.next();
+      }
+    } catch (err) {
+      end();
+      return new Response(head + errorLine(err), { status: 200, headers: HEADERS });
+    }
+    if (pending?.done) {
+      end();
+      return new Response(head, { status: 200, headers: HEADERS });
+    }
   }
   const enc = new TextEncoder();
-  const line = (v: unknown) => `${opts.raw ? String(v) : JSON.stringify({ result: v })}\n`;
-  let pending: IteratorResult<T> | undefined = first;
   const body = new ReadableStream<Uint8Array>({
     // Lines are sent in batches (up to FLUSH_BYTES, or what FLUSH_MS of producing gives): one
     // chunk, and so one socket write, per line made a 300-result lookup cost 300 writes and as
     // many reads on the client. `lazy` streams (watch) still send each message at once.
     async pull(controller) {
+      // The lines made before the response started go out first, on their own.
+      if (head !== '') {
+        controller.enqueue(enc.encode(head));
+        head = '';
+        return;
+      }
       let batch = '';
       const started = performance.now();
       try {
@@ -67,10 +111,8 @@ export async function ndjsonResponse<T>(
         }
         controller.enqueue(enc.encode(batch));
       } catch (err) {
-        const appErr = isAppError(err) ? err : internalError();
-        if (!isAppError(err)) opts.logger.error('stream failed', { err });
         // The lines made before the failure go out first, then the error line.
-        controller.enqueue(enc.encode(`${batch}${JSON.stringify(toErrorResponse(appErr).body)}\n`));
+        controller.enqueue(enc.encode(batch + errorLine(err)));
         controller.close();
         end();
       }
@@ -80,17 +122,7 @@ export async function ndjsonResponse<T>(
       await it.return?.();
     },
   });
-  // Declared chunked: otherwise @hono/node-server tries to read the stream's first chunks to
-  // send a Content-Length, and when the next chunk is not ready within two microtask turns it
-  // waits a setTimeout (1 ms or more under load) before writing anything.
-  return new Response(body, {
-    status: 200,
-    headers: {
-      'content-type': NDJSON,
-      'cache-control': 'no-store',
-      'transfer-encoding': 'chunked',
-    },
-  });
+  return new Response(body, { status: 200, headers: STREAM_HEADERS });
 }
 
 /** Parses an NDJSON (or text-form) request body line by line, skipping blanks and `//` comments. */
