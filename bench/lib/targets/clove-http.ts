@@ -92,6 +92,30 @@ export function createCloveHttpTarget(opts: { url: string; cache: boolean }): Ta
     }
     return out;
   };
+  /**
+   * The `resourceObjectId`s of a lookup-resources answer, read by scanning each line for that one
+   * key instead of parsing it: JSON.parse of ~300 lines cost this process about a quarter of a
+   * millisecond per lookup, counted in the measured latency. A line not of the plain shape (an
+   * `error` line, a key with escapes) goes through `results`, so failures still throw.
+   */
+  const resourceIds = (text: string): string[] => {
+    const out: string[] = [];
+    let at = 0;
+    while (at < text.length) {
+      let end = text.indexOf('\n', at);
+      if (end < 0) end = text.length;
+      const id = plainResourceId(text, at, end);
+      if (id !== undefined) out.push(id);
+      else if (end > at)
+        out.push(
+          ...results<{ resourceObjectId: string }>(text.slice(at, end)).map(
+            (r) => r.resourceObjectId,
+          ),
+        );
+      at = end + 1;
+    }
+    return out;
+  };
   return {
     name: 'clove http',
     system: 'clove',
@@ -139,7 +163,7 @@ export function createCloveHttpTarget(opts: { url: string; cache: boolean }): Ta
         permission: l.permission,
         subject: wireSubject(l.subject),
       });
-      return results<{ resourceObjectId: string }>(text).map((r) => r.resourceObjectId);
+      return resourceIds(text);
     },
     async lookupSubjects(l, mode) {
       const text = await post('/v1/permissions/subjects', {
@@ -162,6 +186,24 @@ export function createCloveHttpTarget(opts: { url: string; cache: boolean }): Ta
       for (const conn of all) conn.close();
     },
   };
+}
+
+const RESULT_OPEN = '{"result":{';
+const RESOURCE_KEY = '"resourceObjectId":"';
+
+/**
+ * The id of a `{"result":{...,"resourceObjectId":"<id>",...}}` line spanning `text[from, to)`, or
+ * undefined when the line is not that plain shape (then it is parsed as JSON instead).
+ */
+export function plainResourceId(text: string, from: number, to: number): string | undefined {
+  if (!text.startsWith(RESULT_OPEN, from) || !text.endsWith('}}', to)) return undefined;
+  const key = text.indexOf(RESOURCE_KEY, from);
+  if (key < 0 || key >= to) return undefined;
+  const start = key + RESOURCE_KEY.length;
+  const close = text.indexOf('"', start);
+  if (close < 0 || close >= to) return undefined;
+  const id = text.slice(start, close);
+  return id.includes('\\') ? undefined : id;
 }
 
 /** Writes the schema and imports every tuple through the API (memory-store servers start empty). */
