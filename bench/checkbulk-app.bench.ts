@@ -6,17 +6,19 @@
  * node's HTTP parser.
  *
  *   npx tsx bench/checkbulk-app.bench.ts [--size small] [--batch 100] [--seconds 3] [--consistency minimize|full]
- *     [--layer app|answer|service]
+ *     [--layer app|answer|parsed|service]
  *
  * Layers: `app` is hono's `fetch` (the path every route takes under `app.request`); `answer` is what
- * the node front of the hot routes does between reading the body and writing the answer (parse and
- * validate the text, `answerCheckBulk`: service call and answer text; see src/api/hot-routes.ts);
+ * the node front of the hot routes does between reading the body and writing the answer (scan the
+ * compact text, `answerScannedCheckBulk`: service call and answer text; see src/api/hot-routes.ts);
+ * `parsed` is the same for a body the scan declines (parse and validate, `answerCheckBulk`);
  * `service` is `clove.bulkCheck` on parsed items (no HTTP or JSON).
  */
 import { parseArgs } from 'node:util';
 import { createApp } from '../src/api/app.ts';
 import { parseJsonText } from '../src/api/route.ts';
-import { answerCheckBulk } from '../src/api/routes/permissions.ts';
+import { answerCheckBulk, answerScannedCheckBulk } from '../src/api/routes/permissions.ts';
+import { scanCheckBulkRequest } from '../src/api/wire/bulk-scan.ts';
 import { fastCheckBulkRequest } from '../src/api/wire/fast-parse.ts';
 import { CheckBulkPermissionsRequest } from '../src/api/wire/permissions.ts';
 import { loadConfig } from '../src/config.ts';
@@ -107,16 +109,28 @@ const callApp = async (body: string): Promise<string> => {
 
 const deps = { clove, config, metrics, logger: silentLogger };
 const callAnswer = async (body: string): Promise<string> => {
-  const parsed = parseJsonText(body, CheckBulkPermissionsRequest, fastCheckBulkRequest);
   const ctx = { caller: 'anonymous', deadline: Date.now() + 10_000, logger: silentLogger };
-  const text = await answerCheckBulk(deps, parsed, { ...ctx, signal: NEVER, done: () => {} });
+  const call = { ...ctx, signal: NEVER, done: () => {} };
+  // As the node front does: a compact body is scanned, any other parsed and validated.
+  const scanned = args.layer === 'answer' ? scanCheckBulkRequest(body) : undefined;
+  const text = scanned
+    ? await answerScannedCheckBulk(deps, scanned, call)
+    : await answerCheckBulk(
+        deps,
+        parseJsonText(body, CheckBulkPermissionsRequest, fastCheckBulkRequest),
+        call,
+      );
   if (text.includes('"error"')) throw new Error(`bulk item failed: ${text.slice(0, 300)}`);
   return text;
 };
 const NEVER = new AbortController().signal;
 
 const call =
-  args.layer === 'service' ? callService : args.layer === 'answer' ? callAnswer : callApp;
+  args.layer === 'service'
+    ? callService
+    : args.layer === 'answer' || args.layer === 'parsed'
+      ? callAnswer
+      : callApp;
 // Warm the cache and the JIT: every body twice.
 for (let r = 0; r < 2; r++) for (const b of bodies) await call(b);
 

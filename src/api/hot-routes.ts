@@ -23,37 +23,48 @@ import { toErrorResponse } from './http-errors.ts';
 import { type FrontRoute, hasDeclaredLength, readBodyText, sendJson } from './node-front.ts';
 import { type ObserveDuration, logAccess, requestIdOf, toAppError } from './request-kit.ts';
 import { type AppDeps, type CallContext, parseJsonText } from './route.ts';
-import { answerCheck, answerCheckBulk } from './routes/permissions.ts';
+import { answerCheck, answerCheckBulk, answerScannedCheckBulk } from './routes/permissions.ts';
+import { type ScannedBulk, scanCheckBulkRequest } from './wire/bulk-scan.ts';
 import { scanCheckRequest } from './wire/check-scan.ts';
 import { fastCheckBulkRequest, fastCheckRequest } from './wire/fast-parse.ts';
 import * as W from './wire/permissions.ts';
 
-/** One hot route: its path, least role, body schema (+ fast validator) and answer function. */
-interface HotRoute<B extends z.ZodType> {
+type CheckBody = z.infer<typeof W.CheckPermissionRequest>;
+
+/**
+ * One hot route: its path, least role, body schema (+ fast validator) and answer function, and
+ * optionally a scanner that reads compact bodies straight from their text with its own answer
+ * function (same answer text; see wire/check-scan.ts and wire/bulk-scan.ts).
+ */
+interface HotRoute<B extends z.ZodType, S = unknown> {
   readonly path: string;
   readonly role: Role;
   readonly body: B;
   readonly fastBody: (json: unknown, maxDepth: number) => z.infer<B> | undefined;
-  /** Optional: the body read from its text without JSON.parse, or undefined (then parsed). */
-  readonly scanBody?: (text: string) => z.infer<B> | undefined;
   readonly answer: (deps: AppDeps, body: z.infer<B>, call: CallContext) => Promise<string>;
+  /** The body read from its text without JSON.parse, or undefined (then parsed and validated). */
+  readonly scan?: (text: string) => S | undefined;
+  readonly answerScanned?: (deps: AppDeps, body: S, call: CallContext) => Promise<string>;
 }
 
-const CHECK: HotRoute<typeof W.CheckPermissionRequest> = {
+const CHECK: HotRoute<typeof W.CheckPermissionRequest, CheckBody> = {
   path: '/v1/permissions/check',
   role: 'reader',
   body: W.CheckPermissionRequest,
   fastBody: fastCheckRequest,
-  scanBody: scanCheckRequest,
   answer: answerCheck,
+  scan: scanCheckRequest,
+  answerScanned: answerCheck,
 };
 
-const CHECK_BULK: HotRoute<typeof W.CheckBulkPermissionsRequest> = {
+const CHECK_BULK: HotRoute<typeof W.CheckBulkPermissionsRequest, ScannedBulk> = {
   path: '/v1/permissions/checkbulk',
   role: 'reader',
   body: W.CheckBulkPermissionsRequest,
   fastBody: fastCheckBulkRequest,
   answer: answerCheckBulk,
+  scan: scanCheckBulkRequest,
+  answerScanned: answerScannedCheckBulk,
 };
 
 /** Clove's routes for the node front, keyed by request target. */
@@ -122,10 +133,16 @@ class HotServer {
       principal = authenticate(deps.config.keys, authorizationOf(incoming, deps));
       assertRole(principal, route.role);
       const text = await readBodyText(incoming);
-      const body = route.scanBody?.(text) ?? parseJsonText(text, route.body, route.fastBody);
+      // A compact body is scanned; any other is parsed and validated (errors come from there).
+      const scanned = route.scan?.(text);
+      const body = scanned === undefined ? parseJsonText(text, route.body, route.fastBody) : null;
       const timeoutMs = deps.config.limits.requestTimeoutMs;
       const call = new HotCall(this, outgoing, requestId, principal.keyId, timeoutMs);
-      sendJson(outgoing, 200, await call.run(route.answer(deps, body, call)));
+      const answer =
+        scanned === undefined
+          ? route.answer(deps, body, call)
+          : (route.answerScanned as NonNullable<typeof route.answerScanned>)(deps, scanned, call);
+      sendJson(outgoing, 200, await call.run(answer));
     } catch (err) {
       const appErr = toAppError(err, childLogger(deps.logger, requestId), requestId);
       const answer = toErrorResponse(appErr);

@@ -13,7 +13,8 @@ import {
   toWirePermissionship,
   toWireTree,
 } from '../wire/convert.ts';
-import { checkBulkResponseText } from '../wire/bulk-text.ts';
+import type { ScannedBulk } from '../wire/bulk-scan.ts';
+import { checkBulkResponseText, checkBulkResponseTextOf } from '../wire/bulk-text.ts';
 import { checkResponseText } from '../wire/check-text.ts';
 import { fastCheckBulkRequest, fastCheckRequest } from '../wire/fast-parse.ts';
 import { lookupResourcesLine } from '../wire/lines.ts';
@@ -59,6 +60,25 @@ export async function answerCheck(
   return checkResponseText(zookie, answer);
 }
 
+/** Throws `batch_too_large` past the configured checkbulk item limit. */
+function assertBulkSize(deps: AppDeps, got: number): void {
+  const max = deps.config.limits.maxBulkCheckItems;
+  if (got > max)
+    throw new AppError('batch_too_large', `at most ${max} items per checkbulk request`, {
+      details: { max, got },
+    });
+}
+
+/** The service options of a checkbulk call. */
+function bulkOptions(consistency: CheckBulkBody['consistency'], call: CallContext) {
+  return {
+    consistency: toConsistency(consistency),
+    signal: call.signal,
+    caller: call.caller,
+    deadline: call.deadline,
+  };
+}
+
 /**
  * Answers a validated checkbulk body (`batch_too_large` past the configured item limit): the JSON
  * text of the response (wire/bulk-text.ts). Shared by the hono route and the node front.
@@ -68,34 +88,43 @@ export async function answerCheckBulk(
   body: CheckBulkBody,
   call: CallContext,
 ): Promise<string> {
-  const max = deps.config.limits.maxBulkCheckItems;
-  if (body.items.length > max)
-    throw new AppError('batch_too_large', `at most ${max} items per checkbulk request`, {
-      details: { max, got: body.items.length },
-    });
+  assertBulkSize(deps, body.items.length);
+  const checks = body.items.map((i) =>
+    i.context
+      ? {
+          resource: toObjectRef(i.resource),
+          permission: i.permission,
+          subject: toSubjectRef(i.subject),
+          context: i.context,
+        }
+      : {
+          resource: toObjectRef(i.resource),
+          permission: i.permission,
+          subject: toSubjectRef(i.subject),
+        },
+  );
   const { answers, zookie } = await deps.clove.bulkCheck(
-    body.items.map((i) =>
-      i.context
-        ? {
-            resource: toObjectRef(i.resource),
-            permission: i.permission,
-            subject: toSubjectRef(i.subject),
-            context: i.context,
-          }
-        : {
-            resource: toObjectRef(i.resource),
-            permission: i.permission,
-            subject: toSubjectRef(i.subject),
-          },
-    ),
-    {
-      consistency: toConsistency(body.consistency),
-      signal: call.signal,
-      caller: call.caller,
-      deadline: call.deadline,
-    },
+    checks,
+    bulkOptions(body.consistency, call),
   );
   return checkBulkResponseText(zookie, body.items, answers);
+}
+
+/**
+ * `answerCheckBulk` for a body the node front scanned from its text (wire/bulk-scan.ts): the same
+ * steps and the same answer text, from check inputs and request texts read straight off the body.
+ */
+export async function answerScannedCheckBulk(
+  deps: AppDeps,
+  body: ScannedBulk,
+  call: CallContext,
+): Promise<string> {
+  assertBulkSize(deps, body.checks.length);
+  const { answers, zookie } = await deps.clove.bulkCheck(
+    body.checks,
+    bulkOptions(body.consistency, call),
+  );
+  return checkBulkResponseTextOf(zookie, body.requests, answers);
 }
 
 export function addPermissionRoutes(app: App, deps: AppDeps): void {

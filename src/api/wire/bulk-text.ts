@@ -27,10 +27,10 @@ function subjectText(s: WireSubjectReference): string {
 }
 
 /**
- * The echoed request of a pair. Keys in the schema's order (as zod and the fast validator emit
- * them); an item of any other shape is stringified as is.
+ * The echoed request of a pair: `JSON.stringify` of the validated item. Keys in the schema's order
+ * (as zod and the fast validator emit them); an item of any other shape is stringified as is.
  */
-function requestText(i: BulkItem): string {
+export function requestTextOf(i: BulkItem): string {
   let keys = 0;
   let first: string | undefined;
   for (const k in i) {
@@ -65,6 +65,18 @@ function answerText(a: BulkCheckAnswer): string {
     : `${head},"partialCaveatInfo":${JSON.stringify(partial)}}}`;
 }
 
+// Most answers in a row share a zookie (one revision per quantum): its encoded head is kept.
+let lastZookie: string | undefined;
+let lastHead = '';
+
+function headText(zookie: string): string {
+  if (zookie !== lastZookie) {
+    lastHead = `{"checkedAt":${JSON.stringify({ token: zookie })},"pairs":[`;
+    lastZookie = zookie;
+  }
+  return lastHead;
+}
+
 /**
  * The response body of a checkbulk call at `zookie`: `answers[i]` answers `items[i]`. Same bytes as
  * `JSON.stringify({ checkedAt: { token: zookie }, pairs })` with the route's wire pairs.
@@ -74,10 +86,27 @@ export function checkBulkResponseText(
   items: readonly BulkItem[],
   answers: readonly BulkCheckAnswer[],
 ): string {
-  let out = `{"checkedAt":${JSON.stringify({ token: zookie })},"pairs":[`;
+  let out = headText(zookie);
   for (let i = 0; i < answers.length; i++) {
     if (i > 0) out += ',';
-    out += `{"request":${requestText(items[i] as BulkItem)}${answerText(answers[i] as BulkCheckAnswer)}`;
+    out += `{"request":${requestTextOf(items[i] as BulkItem)}${answerText(answers[i] as BulkCheckAnswer)}`;
+  }
+  return `${out}]}`;
+}
+
+/**
+ * `checkBulkResponseText` with each item's request given as its JSON text (`requests[i]`, as a
+ * scanned body keeps it: wire/bulk-scan.ts), so nothing is re-encoded.
+ */
+export function checkBulkResponseTextOf(
+  zookie: string,
+  requests: readonly string[],
+  answers: readonly BulkCheckAnswer[],
+): string {
+  let out = headText(zookie);
+  for (let i = 0; i < answers.length; i++) {
+    if (i > 0) out += ',';
+    out += `{"request":${requests[i] as string}${answerText(answers[i] as BulkCheckAnswer)}`;
   }
   return `${out}]}`;
 }
