@@ -163,6 +163,62 @@ definition document {
     expect(step.value.cursor).toBeTypeOf('string');
   });
 
+  it('streams every result of every window, then the summary on each later call', async () => {
+    const engine = createEngine();
+    // 1,200 results come in windows of at most 512: the stream crosses window reads.
+    const many = {
+      reader: arrayReader([
+        parseTuple('group:eng#member@user:ann'),
+        ...Array.from({ length: 1200 }, (_, i) =>
+          parseTuple(`document:m${String(i).padStart(4, '0')}#viewer@group:eng#member`),
+        ),
+      ]),
+      schema,
+    };
+    for (const [c, req] of [
+      [many, viewReq],
+      [many, { ...viewReq, limit: 700 }],
+      [ctx, { ...viewReq, limit: 10 }],
+    ] as const) {
+      const page = await lookupResources(engine, c, req);
+      const it = streamLookupResources(engine, c, req);
+      const got = [];
+      for (let step = await it.next(); ; step = await it.next()) {
+        if (step.done) {
+          expect(step.value).toEqual({
+            ...(page.truncated ? { truncated: page.truncated } : {}),
+            ...(page.cursor ? { cursor: page.cursor } : {}),
+          });
+          break;
+        }
+        got.push(step.value);
+      }
+      expect(got).toEqual(page.results);
+      expect(got.length).toBe(req.limit ?? 1200);
+      expect(await it.next()).toEqual({ done: true, value: expect.any(Object) });
+    }
+  });
+
+  it('serves next() calls made at once in call order, like a generator', async () => {
+    const engine = createEngine();
+    const page = await lookupResources(engine, ctx, viewReq);
+    const it = streamLookupResources(engine, ctx, viewReq);
+    const steps = await Promise.all(Array.from({ length: 40 }, () => it.next()));
+    expect(steps.slice(0, 32).map((s) => s.value)).toEqual(page.results);
+    expect(steps.slice(32).every((s) => s.done)).toBe(true);
+  });
+
+  it('ends early on return(), and a failed read ends the stream', async () => {
+    const engine = createEngine();
+    const it = streamLookupResources(engine, ctx, viewReq);
+    expect((await it.next()).done).toBe(false);
+    expect(await it.return({})).toEqual({ done: true, value: {} });
+    expect((await it.next()).done).toBe(true);
+    const bad = streamLookupResources(engine, ctx, { ...viewReq, permission: 'nope' });
+    await expect(bad.next()).rejects.toMatchObject({ code: 'unknown_relation' });
+    expect((await bad.next()).done).toBe(true);
+  });
+
   it.each([
     ['unknown_definition', { ...viewReq, resourceType: 'nope' }],
     ['unknown_relation', { ...viewReq, permission: 'nope' }],
