@@ -194,7 +194,7 @@ definition document {
         got.push(step.value);
       }
       expect(got).toEqual(page.results);
-      expect(got.length).toBe(req.limit ?? 1200);
+      expect(got.length).toBe('limit' in req ? req.limit : 1200);
       expect(await it.next()).toEqual({ done: true, value: expect.any(Object) });
     }
   });
