@@ -4,6 +4,7 @@
  * `drizzle/`, so the two backends share one schema and one code path.
  */
 import { mkdirSync } from 'node:fs';
+import type { Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
 import type { SQL } from 'drizzle-orm';
@@ -20,6 +21,28 @@ export type SqlDb = PgDatabase<PgQueryResultHKT, Record<string, never>>;
 export type SqlTx = Parameters<Parameters<SqlDb['transaction']>[0]>[0];
 /** Anything that can run a statement: the database or an open transaction. */
 export type SqlExec = SqlDb | SqlTx;
+
+/**
+ * The postgres.js client under a drizzle transaction on a Postgres server, for what drizzle lacks:
+ * COPY (`writable()`) and savepoint scopes. Its queries are thenables (the rows).
+ */
+export interface TxClient {
+  <T = Record<string, unknown>[]>(
+    strings: TemplateStringsArray,
+    ...values: unknown[]
+  ): PromiseLike<T> & { writable(): Promise<Writable> };
+  /**
+   * Runs `fn` in a savepoint: a failing statement inside rolls back to it and leaves the enclosing
+   * transaction usable (a plain SAVEPOINT statement would not: the driver would still fail the
+   * whole transaction with the first error).
+   */
+  savepoint<T>(fn: (sp: TxClient) => PromiseLike<T>): Promise<T>;
+}
+
+/** The postgres.js client of `tx` (Postgres driver only). */
+export function txClientOf(tx: SqlTx): TxClient {
+  return (tx as unknown as { session: { client: TxClient } }).session.client;
+}
 
 /** An open connection (pool) plus what it takes to close it. */
 export interface SqlDriver {
@@ -111,6 +134,13 @@ const CONNECTION_CODES = new Set([
   '57P03', // cannot_connect_now
   '08006', // connection_failure
 ]);
+
+/** The SQLSTATE of a driver error (drizzle wraps the postgres.js error as its `cause`). */
+export function sqlStateOf(err: unknown): string | undefined {
+  const inner = (err as { cause?: unknown })?.cause ?? err;
+  const code = (inner as { code?: unknown })?.code;
+  return typeof code === 'string' ? code : undefined;
+}
 
 /**
  * Maps driver failures to AppErrors: lost or refused connections become `unavailable` (retryable),

@@ -6,19 +6,12 @@
  */
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
-import type { Writable } from 'node:stream';
 import { sql } from 'drizzle-orm';
 import { StoreError } from '../../errors.ts';
 import type { Revision, Tuple } from '../../model/index.ts';
-import { rowsOf, type SqlTx } from './driver.ts';
+import { rowsOf, type SqlTx, sqlStateOf, type TxClient, txClientOf } from './driver.ts';
 import { rowToTuple, type TupleRow } from './sql-helpers.ts';
 import { resolveShortfall } from './sql-import.ts';
-
-/** The postgres.js transaction handle under a drizzle transaction (for COPY, which drizzle lacks). */
-type CopyClient = (
-  strings: TemplateStringsArray,
-  ...values: unknown[]
-) => { writable(): Promise<Writable> };
 
 /**
  * Rows per staging segment. Each segment moves into `clove_tuples` sorted in the forward index's
@@ -70,7 +63,7 @@ export async function copyImport(
   batchSize: number,
   onBatch: (imported: number) => void,
 ): Promise<number> {
-  const client = (tx as unknown as { session: { client: CopyClient } }).session.client;
+  const client = txClientOf(tx);
   // ON COMMIT DROP: the table lives only as long as this import's transaction (also on rollback).
   await tx.execute(sql`CREATE TEMP TABLE clove_import_stage (
       rt text, rid text, rel text, st text, sid text, sr text, cav text, ctx text, exp bigint
@@ -138,11 +131,40 @@ export async function copyImport(
   return sent;
 }
 
+/** SQLSTATE unique_violation: the live-key index refused a row. */
+const UNIQUE_VIOLATION = '23505';
+
 /**
- * Moves the staged segment (`staged` rows) into `clove_tuples`. A shortfall (a conflict) is rare:
- * only then are the staged rows read back and diagnosed exactly as `importBatch` does.
+ * Moves the staged segment (`staged` rows) into `clove_tuples`. It first tries a plain INSERT in a
+ * savepoint. Why: `ON CONFLICT DO NOTHING` makes every row a speculative insertion (probe the unique
+ * index, insert, confirm), measured 20-25% slower for a 200k-row segment, and conflicts are rare.
+ * Only when the live key refuses a row does the segment roll back to the savepoint and go again
+ * with `ON CONFLICT DO NOTHING`, whose shortfall is diagnosed exactly as `importBatch` does.
  */
 async function moveSegment(tx: SqlTx, staged: number, rev: Revision, now: number) {
+  try {
+    await txClientOf(tx).savepoint((sp) => insertStaged(sp, rev));
+  } catch (err) {
+    if (sqlStateOf(err) !== UNIQUE_VIOLATION) throw err;
+    await moveSegmentResolvingConflicts(tx, staged, rev, now);
+  }
+  await tx.execute(sql`TRUNCATE clove_import_stage`);
+}
+
+/** Moves every staged row into `clove_tuples` at `rev`, in the forward index's order. */
+function insertStaged(sp: TxClient, rev: Revision) {
+  return sp`INSERT INTO clove_tuples (resource_type, resource_id, relation, subject_type, subject_id, subject_relation, caveat_name, caveat_context, expires_at, created_rev)
+    SELECT rt, rid, rel, st, sid, sr, cav, ctx, exp, ${rev}::bigint FROM clove_import_stage
+    ORDER BY rt COLLATE "C", rel COLLATE "C", rid COLLATE "C", st COLLATE "C", sid COLLATE "C", sr COLLATE "C"`;
+}
+
+/** The conflict path: inserts what the live key allows, then explains (or replaces) the rest. */
+async function moveSegmentResolvingConflicts(
+  tx: SqlTx,
+  staged: number,
+  rev: Revision,
+  now: number,
+) {
   const [ins] = await rowsOf<{ n: string | number }>(
     tx,
     sql`WITH ins AS (
@@ -164,5 +186,4 @@ async function moveSegment(tx: SqlTx, staged: number, rev: Revision, now: number
     );
     await resolveShortfall(tx, rows.map(rowToTuple), rev, now, inserted);
   }
-  await tx.execute(sql`TRUNCATE clove_import_stage`);
 }
