@@ -109,7 +109,7 @@ async function evaluateArrow(
   meta: Meta,
   dispatch: Dispatch,
 ): Promise<Tri> {
-  const tuples = await tuplesetRead(run, req.resource, expr.tupleset, expr.computed);
+  const tuples = await tuplesetRead(run, req.resource, expr.tupleset);
   meta.tuples(tuples);
   const items: Promise<Outcome>[] = [];
   for (const t of tuples) {

@@ -99,26 +99,66 @@ export function closuresFit(run: Run): boolean {
  * The read of arrow tupleset `tupleset` on `resource`: through `loadClosure` when the tupleset
  * admits the resource's own type (a folder's `parent`), so a chain of parents is one store call.
  */
-export function tuplesetRead(
-  run: Run,
-  resource: ObjectRef,
-  tupleset: string,
-  computed?: string,
-): Promise<Tuple[]> {
+export function tuplesetRead(run: Run, resource: ObjectRef, tupleset: string): Promise<Tuple[]> {
   const q = { resourceType: resource.type, relation: tupleset };
   if (!closuresFit(run)) return run.loader.load(q, resource.id);
   const follow = nestingTypeOf(run.schema, resource.type, tupleset);
   if (follow === undefined) return run.loader.load(q, resource.id);
-  // The arrow checks `computed` on every object the closure reaches: its relation reads come along
-  // in the same store call (a folder's viewer, editor, owner), one wave earlier.
-  const also = computed === undefined ? undefined : computedReads(run, follow, computed);
+  // The arrows over this tupleset check their permissions on every object the closure reaches:
+  // those permissions' relation reads come along in the same store call (a folder's viewer, editor,
+  // owner), one wave earlier. Why every arrow of the type, not only `computed`: the first arrow to
+  // fire makes the closure read and the others join it (a document's `view` reaches
+  // `parent->edit` through `edit` and `parent->view` itself), so its extra reads must serve them all.
+  const targets = arrowTargetsOf(run.schema, resource.type, tupleset);
+  const also = targets.length > 0 ? alsoReads(run, follow, targets) : [];
   return run.loader.loadClosure(
     q,
     resource.id,
     undefined,
     follow === resource.type ? undefined : follow,
-    also && also.length > 0 ? { key: computed as string, reads: also } : undefined,
+    also.length > 0 ? { key: targets.join(','), reads: also } : undefined,
   );
+}
+
+/** The union, without repeats, of the reads `type#target` makes for each of `targets`. */
+function alsoReads(run: Run, type: string, targets: readonly string[]): TupleQuery[] {
+  const out = new Map<string, TupleQuery>();
+  for (const target of targets)
+    for (const q of computedReads(run, type, target))
+      out.set(
+        `${q.relation}|${q.subjectType}|${q.subjectRelation}|${q.subjectIds?.join(',') ?? ''}`,
+        q,
+      );
+  return [...out.values()];
+}
+
+// Per schema object: `type#tupleset` → the permissions or relations its arrows check, sorted.
+const ARROW_TARGETS = new WeakMap<SchemaIR, Map<string, readonly string[]>>();
+
+/** Every `computed` of an arrow `tupleset->computed` (any form) in `type`'s permissions. */
+function arrowTargetsOf(schema: SchemaIR, type: string, tupleset: string): readonly string[] {
+  let byKey = ARROW_TARGETS.get(schema);
+  if (!byKey) {
+    byKey = new Map();
+    ARROW_TARGETS.set(schema, byKey);
+  }
+  const key = `${type}#${tupleset}`;
+  const hit = byKey.get(key);
+  if (hit) return hit;
+  const found = new Set<string>();
+  const walk = (e: ExprIR): void => {
+    if (e.kind === 'arrow') {
+      if (e.tupleset === tupleset) found.add(e.computed);
+    } else if (e.kind === 'union' || e.kind === 'intersection') for (const c of e.children) walk(c);
+    else if (e.kind === 'exclusion') {
+      walk(e.base);
+      walk(e.subtract);
+    }
+  };
+  for (const p of Object.values(schema.definitions[type]?.permissions ?? {})) walk(p.expr);
+  const targets = [...found].sort();
+  byKey.set(key, targets);
+  return targets;
 }
 
 /** The reads `type#computed` makes on its own object for the run's subject (see `planOf`). */
