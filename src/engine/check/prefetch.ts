@@ -69,8 +69,8 @@ export function relationReads(
 ): RelationReads {
   const out: { direct?: Promise<Tuple[]>; sets?: Promise<Tuple[][]> } = {};
   const { direct: directQuery, sets } = relationQueries(run, resource.type, name, rel);
-  if (directQuery) out.direct = run.loader.load(directQuery, resource.id);
   const reads: Promise<Tuple[]>[] = [];
+  let closure: Promise<Tuple[]> | undefined;
   for (const q of sets) {
     const a = { type: q.subjectType as string, relation: q.subjectRelation as string };
     // A self-nesting subject set (`member: ... | group#member` on group): read the nesting below
@@ -78,9 +78,19 @@ export function relationReads(
     const nests = a.type === resource.type && a.relation === name && closuresFit(run);
     // The closure also reads the subject's direct tuples on every nested id (the next level's
     // direct reads), so a nesting costs one store call, not two.
-    reads.push(
-      nests ? run.loader.loadClosure(q, resource.id, directQuery) : run.loader.load(q, resource.id),
-    );
+    const read = nests
+      ? run.loader.loadClosure(q, resource.id, directQuery)
+      : run.loader.load(q, resource.id);
+    if (nests) closure = read;
+    reads.push(read);
+  }
+  if (directQuery) {
+    // The closure answers the direct read on every id it expands, `resource` included: take it
+    // from there rather than send the same read as a statement of its own.
+    out.direct =
+      closure && directQuery.subjectIds
+        ? closure.then(() => run.loader.load(directQuery, resource.id))
+        : run.loader.load(directQuery, resource.id);
   }
   if (reads.length > 0) out.sets = Promise.all(reads);
   return out;
