@@ -18,6 +18,7 @@ import type { CheckInput } from '../../service/index.ts';
 import type { WireConsistency } from './common.ts';
 import {
   optionalRelationName,
+  Previous,
   relationName,
   Scan,
   scanConsistency,
@@ -34,15 +35,17 @@ export interface ScannedBulk {
 }
 
 /** One item from its opening brace, or undefined. */
-function item(s: Scan): CheckInput | undefined {
+function item(s: Scan, prev: Previous): CheckInput | undefined {
   if (!s.lit('{"resource":')) return undefined;
-  const resourceType = scanObjectRef(s);
+  const resourceType = scanObjectRef(s, prev.resourceType);
   if (resourceType === undefined) return undefined;
   const resource = { type: resourceType, id: s.value };
-  if (!s.lit(',"permission":"') || !s.str() || !relationName(s.value)) return undefined;
+  if (!s.lit(',"permission":"')) return undefined;
+  const p = prev.permission;
+  if (!(p !== '' && s.same(p)) && !(s.str() && relationName(s.value))) return undefined;
   const permission = s.value;
   if (!s.lit(',"subject":{"object":')) return undefined;
-  const subjectType = scanObjectRef(s);
+  const subjectType = scanObjectRef(s, prev.subjectType);
   if (subjectType === undefined) return undefined;
   const subjectId = s.value;
   let relation = ELLIPSIS;
@@ -52,6 +55,9 @@ function item(s: Scan): CheckInput | undefined {
     if (s.value !== '') relation = s.value;
   }
   if (!s.lit('}}')) return undefined;
+  prev.resourceType = resourceType;
+  prev.permission = permission;
+  prev.subjectType = subjectType;
   return { resource, permission, subject: { type: subjectType, id: subjectId, relation } };
 }
 
@@ -63,10 +69,11 @@ export function scanCheckBulkRequest(text: string): ScannedBulk | undefined {
   if (consistency === null || !s.lit('"items":[')) return undefined;
   const checks: CheckInput[] = [];
   const requests: string[] = [];
+  const prev = new Previous();
   if (!s.lit(']')) {
     do {
       const start = s.pos;
-      const check = item(s);
+      const check = item(s, prev);
       if (check === undefined) return undefined;
       checks.push(check);
       requests.push(text.slice(start, s.pos));

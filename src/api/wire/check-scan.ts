@@ -13,6 +13,7 @@ import type { z } from '@hono/zod-openapi';
 import type { CheckPermissionRequest } from './permissions.ts';
 import {
   optionalRelationName,
+  Previous,
   relationName,
   Scan,
   scanConsistency,
@@ -22,10 +23,16 @@ import {
 type CheckBody = z.infer<typeof CheckPermissionRequest>;
 
 /** `{"objectType":"...","objectId":"..."}`, validated, as the wire object. */
-function objectRef(s: Scan): { objectType: string; objectId: string } | undefined {
-  const objectType = scanObjectRef(s);
+function objectRef(
+  s: Scan,
+  lastType: string,
+): { objectType: string; objectId: string } | undefined {
+  const objectType = scanObjectRef(s, lastType);
   return objectType === undefined ? undefined : { objectType, objectId: s.value };
 }
+
+// The names of the last body read: most checks in a row name the same types and permission.
+const PREV = new Previous();
 
 /** The parsed body when `text` has the compact shape described above, else undefined. */
 export function scanCheckRequest(text: string): CheckBody | undefined {
@@ -34,12 +41,13 @@ export function scanCheckRequest(text: string): CheckBody | undefined {
   const c = scanConsistency(s);
   if (c === null) return undefined;
   if (!s.lit('"resource":')) return undefined;
-  const resource = objectRef(s);
-  if (!resource || !s.lit(',"permission":"') || !s.str()) return undefined;
+  const resource = objectRef(s, PREV.resourceType);
+  if (!resource || !s.lit(',"permission":"')) return undefined;
+  const p = PREV.permission;
+  if (!(p !== '' && s.same(p)) && !(s.str() && relationName(s.value))) return undefined;
   const permission = s.value;
-  if (!relationName(permission)) return undefined;
   if (!s.lit(',"subject":{"object":')) return undefined;
-  const object = objectRef(s);
+  const object = objectRef(s, PREV.subjectType);
   if (!object) return undefined;
   let subject: CheckBody['subject'] = { object };
   if (s.lit(',"optionalRelation":"')) {
@@ -49,6 +57,9 @@ export function scanCheckRequest(text: string): CheckBody | undefined {
     subject = { object, optionalRelation: rel };
   }
   if (!s.lit('}}') || s.pos !== text.length) return undefined;
+  PREV.resourceType = resource.objectType;
+  PREV.permission = permission;
+  PREV.subjectType = object.objectType;
   return c === undefined
     ? { resource, permission, subject }
     : { consistency: c, resource, permission, subject };

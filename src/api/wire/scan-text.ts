@@ -41,7 +41,45 @@ export class Scan {
     this.pos = end + 1;
     return true;
   }
+
+  /**
+   * Reads a string whose content is exactly `known` (then `value` is `known` itself: no copy, and
+   * a string whose hash V8 already has); false, consuming nothing, for any other content. Bodies
+   * repeat a few type and relation names, so trying the last one read first usually succeeds.
+   */
+  same(known: string): boolean {
+    const end = this.pos + known.length;
+    if (this.text.charCodeAt(end) !== 0x22 || !this.text.startsWith(known, this.pos)) return false;
+    this.value = known;
+    this.pos = end + 1;
+    return true;
+  }
+
+  /**
+   * Reads an object id (`ObjectId`) into `value`: checked character by character as it is read;
+   * an id with any other character is read as a string and tested against the pattern.
+   */
+  id(): boolean {
+    const text = this.text;
+    const from = this.pos;
+    for (let i = from; i < text.length; i++) {
+      const c = text.charCodeAt(i);
+      if (c === 0x22) {
+        if (i === from || i - from > 1024) return false;
+        this.value = text.slice(from, i);
+        this.pos = i + 1;
+        return true;
+      }
+      if (c >= 0x80 || ID_CHAR[c] === 0) break;
+    }
+    return this.str() && objectId(this.value);
+  }
 }
+
+/** The characters of an object id other than the lone wildcard `*` (the `ID` pattern's class). */
+const ID_CHAR = new Uint8Array(0x80);
+for (const ch of 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789/_|-=+')
+  ID_CHAR[ch.charCodeAt(0)] = 1;
 
 /**
  * A set of names that passed a pattern, so a body repeating a name (a bulk body names a few types
@@ -76,6 +114,16 @@ export const optionalRelationName = (v: string): boolean => OPTIONAL_RELATIONS.t
 /** Whether `v` is an object id (`ObjectId`). */
 export const objectId = (v: string): boolean => v.length <= 1024 && ID.test(v);
 
+/**
+ * The type and relation names of the last item or body read: the next one most often repeats them
+ * (see `Scan.same`). Only names that passed validation are kept.
+ */
+export class Previous {
+  resourceType = '';
+  permission = '';
+  subjectType = '';
+}
+
 function token(s: Scan): { token: string } | undefined {
   if (!s.lit('{"token":"') || !s.str() || !s.lit('}}')) return undefined;
   const t = s.value;
@@ -103,11 +151,13 @@ export function scanConsistency(s: Scan): WireConsistency | null | undefined {
 
 /**
  * Reads `{"objectType":"...","objectId":"..."}`, validated: returns the type and leaves the id in
- * `s.value` (callers build the object shape they need), or undefined.
+ * `s.value` (callers build the object shape they need), or undefined. `lastType`, a type name read
+ * (and validated) before, is tried first.
  */
-export function scanObjectRef(s: Scan): string | undefined {
-  if (!s.lit('{"objectType":"') || !s.str() || !typeName(s.value)) return undefined;
+export function scanObjectRef(s: Scan, lastType = ''): string | undefined {
+  if (!s.lit('{"objectType":"')) return undefined;
+  if (!(lastType !== '' && s.same(lastType)) && !(s.str() && typeName(s.value))) return undefined;
   const type = s.value;
-  if (!s.lit(',"objectId":"') || !s.str() || !objectId(s.value) || !s.lit('}')) return undefined;
+  if (!s.lit(',"objectId":"') || !s.id() || !s.lit('}')) return undefined;
   return type;
 }
