@@ -75,7 +75,8 @@ export interface ClosureQuery {
   /** `down` (default): from resources to their subjects; `up`: from subjects to their resources. */
   readonly direction?: 'down' | 'up';
   /**
-   * Whole mode downwards only: `resourceIds` are of this type, and the first level reads its
+   * Whole mode downwards only, another type than `resourceType`: `resourceIds` are of this type,
+   * and the first level reads its
    * `relation` (a document's `parent`); the subjects of `resourceType` it names are followed as
    * usual (the folders' own `parent` chain). `expanded` then lists only `resourceType` ids.
    */
@@ -86,6 +87,12 @@ export interface ClosureQuery {
    * each folder), returned in `ClosureResult.also` in the same order.
    */
   readonly also?: readonly ClosureAlsoRead[];
+  /**
+   * With `startType` only: reads to answer on the start ids themselves (`startType` objects: a
+   * document's own `viewer`, `owner`, … for the checked subject), returned in `ClosureResult.start`
+   * in the same order, so the start object's reads travel in the same store call as its chain.
+   */
+  readonly startReads?: readonly ClosureAlsoRead[];
   /**
    * Also return, in `ClosureResult.direct`, the relation's tuples on every expanded id whose
    * subject is one of these (the checked subject: is it directly in any nested group?).
@@ -117,6 +124,8 @@ export interface ClosureResult {
   readonly direct?: Tuple[];
   /** With `ClosureQuery.also`: per read, exactly what `query` returns for it over all expanded ids. */
   readonly also?: Tuple[][];
+  /** With `ClosureQuery.startReads`: per read, exactly what `query` returns for it on the start ids. */
+  readonly start?: Tuple[][];
 }
 
 /** One ordered page of a tuple query: tuples with `resource.id > afterResourceId`, at most `limit`. */

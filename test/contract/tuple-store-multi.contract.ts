@@ -128,6 +128,7 @@ function normal(r: ClosureResult) {
     tuples: sorted(r.tuples),
     direct: r.direct ? sorted(r.direct) : undefined,
     also: r.also?.map(sorted),
+    start: r.start?.map(sorted),
   };
 }
 
@@ -165,7 +166,7 @@ export function describeTupleMultiReads(factory: StoreFactory): void {
     );
 
     it(
-      'queryClosure answers what level-by-level reads do (typed, whole, direct, up, start type, extra reads; cycles end)',
+      'queryClosure answers what level-by-level reads do (typed, whole, direct, up, start type, extra and start reads; cycles end)',
       withStore(async (s) => {
         const revs = await seed(s, 11, NOW);
         let nested = 0;
@@ -184,6 +185,23 @@ export function describeTupleMultiReads(factory: StoreFactory): void {
                   relation: fc.constantFrom(...RELATIONS),
                   subjectType: fc.constantFrom('user', 'group', 'folder'),
                   subjectIds: fc.uniqueArray(fc.constantFrom('u1', '*', 'a', 'b', 'NULL'), {
+                    maxLength: 2,
+                  }),
+                  subjectRelation: fc.constantFrom('...', 'member'),
+                },
+                { requiredKeys: ['relation', 'subjectType', 'subjectRelation'] },
+              ),
+              { maxLength: 3 },
+            ),
+            { nil: undefined },
+          ),
+          startReads: fc.option(
+            fc.array(
+              fc.record(
+                {
+                  relation: fc.constantFrom(...RELATIONS),
+                  subjectType: fc.constantFrom('user', 'group', 'folder'),
+                  subjectIds: fc.uniqueArray(fc.constantFrom('u1', '*', 'a', 'NULL'), {
                     maxLength: 2,
                   }),
                   subjectRelation: fc.constantFrom('...', 'member'),
@@ -214,10 +232,22 @@ export function describeTupleMultiReads(factory: StoreFactory): void {
               resourceIds: a.resourceIds,
               ...(a.typed ? { subjectRelation: 'member' } : {}),
               ...(a.up ? { direction: 'up' as const } : {}),
-              ...(a.startType !== undefined && !a.typed && !a.up && !a.direct
+              ...(a.startType !== undefined &&
+              a.startType !== a.resourceType &&
+              !a.typed &&
+              !a.up &&
+              !a.direct
                 ? { startType: a.startType }
                 : {}),
               ...(a.also !== undefined && !a.typed && !a.up && !a.direct ? { also: a.also } : {}),
+              ...(a.startReads !== undefined &&
+              a.startType !== undefined &&
+              a.startType !== a.resourceType &&
+              !a.typed &&
+              !a.up &&
+              !a.direct
+                ? { startReads: a.startReads }
+                : {}),
               ...(a.direct ? { direct: a.direct } : {}),
             };
             const got = await closure(reader)(q);
@@ -229,6 +259,57 @@ export function describeTupleMultiReads(factory: StoreFactory): void {
         );
         // Some cases really followed nesting (more ids expanded than given, several tuples).
         expect(nested).toBeGreaterThanOrEqual(5);
+      }),
+    );
+
+    it(
+      'queryClosure from a start type answers the reads of the start objects beside the chain',
+      withStore(async (s) => {
+        const r = await s.write([
+          create('document:d1#parent@folder:f1'),
+          create('document:d2#parent@folder:f2'),
+          create('folder:f1#parent@folder:f2'),
+          create('folder:f2#viewer@user:u1'),
+          create('document:d1#viewer@user:u1'),
+          create('document:d1#viewer@user:*'),
+          create('document:d1#viewer@user:u2'),
+          create('document:d2#owner@group:g#member'),
+          create('document:d3#owner@group:h#member'),
+        ]);
+        const got = await closure(s.snapshot(r))({
+          resourceType: 'folder',
+          relation: 'parent',
+          resourceIds: ['d1', 'd2'],
+          startType: 'document',
+          also: [
+            { relation: 'viewer', subjectType: 'user', subjectIds: ['u1'], subjectRelation: '...' },
+          ],
+          startReads: [
+            {
+              relation: 'viewer',
+              subjectType: 'user',
+              subjectIds: ['u1', '*'],
+              subjectRelation: '...',
+            },
+            { relation: 'owner', subjectType: 'group', subjectRelation: 'member' },
+            { relation: 'viewer', subjectType: 'user', subjectIds: [], subjectRelation: '...' },
+          ],
+        });
+        expect(normal(got)).toEqual({
+          expanded: ['f1', 'f2'],
+          tuples: [
+            'document:d1#parent@folder:f1',
+            'document:d2#parent@folder:f2',
+            'folder:f1#parent@folder:f2',
+          ],
+          direct: undefined,
+          also: [['folder:f2#viewer@user:u1']],
+          start: [
+            ['document:d1#viewer@user:*', 'document:d1#viewer@user:u1'],
+            ['document:d2#owner@group:g#member'],
+            [],
+          ],
+        });
       }),
     );
 

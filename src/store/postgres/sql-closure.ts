@@ -85,12 +85,15 @@ const FROM_START_TYPE =
  * Whole closures with extra reads on every expanded id (`ClosureQuery.also`): rows carry `k`, -1
  * for the closure's own tuples and the read's index otherwise. The reads are bound as parallel
  * arrays from `$n` (index, relation, subject type, subject id or '' for any, subject relation).
+ * From a start type, the start ids' own reads (`ClosureQuery.startReads`) follow as five more
+ * arrays, their rows carrying `k` = -2 - the read's index.
  */
 function withAlso(fromStart: boolean): string {
   const start = fromStart ? '$6' : '$1';
   const n = fromStart ? 7 : 6;
+  // DISTINCT: several chains can reach the same folder, whose extra reads must come once.
   const expanded = fromStart
-    ? 'SELECT e.subject_id FROM e WHERE e.subject_type = $1'
+    ? 'SELECT DISTINCT e.subject_id FROM e WHERE e.subject_type = $1'
     : 'SELECT unnest($3::text[]) UNION SELECT e.subject_id FROM e WHERE e.subject_type = $1';
   return (
     `WITH RECURSIVE e(${COLS}) AS (` +
@@ -104,7 +107,14 @@ function withAlso(fromStart: boolean): string {
     ` unnest($${n}::int4[], $${n + 1}::text[], $${n + 2}::text[], $${n + 3}::text[], $${n + 4}::text[])` +
     ' AS a(k, rel, st, sid, sr) JOIN clove_tuples t ON t.resource_type = $1 AND t.relation = a.rel' +
     ' AND t.resource_id = x.id AND t.subject_type = a.st AND t.subject_relation = a.sr' +
-    ` AND (a.sid = '' OR t.subject_id = a.sid)${VISIBLE}`
+    ` AND (a.sid = '' OR t.subject_id = a.sid)${VISIBLE}` +
+    (fromStart
+      ? ` UNION ALL SELECT false AS d, -2 - b.k, ${T_COLS} FROM unnest($3::text[]) AS s(id) CROSS JOIN` +
+        ` unnest($${n + 5}::int4[], $${n + 6}::text[], $${n + 7}::text[], $${n + 8}::text[], $${n + 9}::text[])` +
+        ' AS b(k, rel, st, sid, sr) JOIN clove_tuples t ON t.resource_type = $6 AND t.relation = b.rel' +
+        ' AND t.resource_id = s.id AND t.subject_type = b.st AND t.subject_relation = b.sr' +
+        ` AND (b.sid = '' OR t.subject_id = b.sid)${VISIBLE}`
+      : '')
   );
 }
 
@@ -123,6 +133,20 @@ const TEXTS = [
   withAlso(false),
   withAlso(true),
 ];
+
+/**
+ * The reads that can match anything, with their positions in `reads`: a read naming no subject id
+ * matches nothing (as `query` does with an empty id list), so it is left out of the statement.
+ */
+function liveReads(reads: readonly ClosureAlsoRead[]) {
+  const index = reads
+    .map((_, i) => i)
+    .filter((i) => {
+      const ids = (reads[i] as ClosureAlsoRead).subjectIds;
+      return ids === undefined || ids.length > 0;
+    });
+  return { reads: index.map((i) => reads[i] as ClosureAlsoRead), index };
+}
 
 /** The extra reads as the statement's parallel arrays (one row per read and subject id). */
 function alsoParams(also: readonly ClosureAlsoRead[]): unknown[] {
@@ -159,8 +183,15 @@ export function createClosureRead(driver: SqlDriver): ClosureRead {
     const start = [...new Set(q.resourceIds)];
     if (start.length === 0) {
       const down = q.direction !== 'up';
-      if (q.also && down && q.subjectRelation === undefined)
-        return { expanded: [], tuples: [], also: q.also.map(() => []) };
+      const whole = down && q.subjectRelation === undefined;
+      if (whole && q.startType !== undefined && q.startReads)
+        return {
+          expanded: [],
+          tuples: [],
+          ...(q.also ? { also: q.also.map(() => []) } : {}),
+          start: q.startReads.map(() => []),
+        };
+      if (q.also && whole) return { expanded: [], tuples: [], also: q.also.map(() => []) };
       return q.direct && down && q.startType === undefined
         ? { expanded: [], tuples: [], direct: [] }
         : { expanded: [], tuples: [] };
@@ -168,25 +199,33 @@ export function createClosureRead(driver: SqlDriver): ClosureRead {
     const typed = q.subjectRelation !== undefined;
     const params: unknown[] = [q.resourceType, q.relation, textArray(start), rev, now];
     if (typed) params.push(q.subjectRelation);
-    if (q.also !== undefined && !typed && q.direction !== 'up') {
+    const startReads = q.startType !== undefined ? q.startReads : undefined;
+    if ((q.also !== undefined || startReads !== undefined) && !typed && q.direction !== 'up') {
       const fromStart = q.startType !== undefined;
       if (fromStart) params.push(q.startType);
-      // A read naming no subject id matches nothing (as `query` does with an empty id list).
-      const live = q.also.map((a) => a.subjectIds === undefined || a.subjectIds.length > 0);
-      params.push(...alsoParams(q.also.filter((_, i) => live[i])));
-      const index = q.also.map((_, i) => i).filter((i) => live[i]);
+      const alsoReads = liveReads(q.also ?? []);
+      params.push(...alsoParams(alsoReads.reads));
+      const startOnes = liveReads(startReads ?? []);
+      if (fromStart) params.push(...alsoParams(startOnes.reads));
       const rows = await run(fromStart ? 8 : 7, params);
       const decoded = toTuples(rows);
       const tuples: Tuple[] = [];
-      const also: Tuple[][] = q.also.map(() => []);
+      const also: Tuple[][] = (q.also ?? []).map(() => []);
+      const startRows: Tuple[][] = (startReads ?? []).map(() => []);
       for (let i = 0; i < rows.length; i++) {
         const k = Number((rows[i] as unknown as { k: number }).k);
-        if (k < 0) tuples.push(decoded[i] as Tuple);
-        else (also[index[k] as number] as Tuple[]).push(decoded[i] as Tuple);
+        if (k === -1) tuples.push(decoded[i] as Tuple);
+        else if (k >= 0) (also[alsoReads.index[k] as number] as Tuple[]).push(decoded[i] as Tuple);
+        else (startRows[startOnes.index[-2 - k] as number] as Tuple[]).push(decoded[i] as Tuple);
       }
       const expanded = new Set<string>(fromStart ? [] : start);
       for (const t of tuples) if (t.subject.type === q.resourceType) expanded.add(t.subject.id);
-      return { expanded: [...expanded], tuples, also };
+      return {
+        expanded: [...expanded],
+        tuples,
+        ...(q.also !== undefined ? { also } : {}),
+        ...(startReads !== undefined ? { start: startRows } : {}),
+      };
     }
     if (q.startType !== undefined && !typed && q.direction !== 'up') {
       params.push(q.startType);

@@ -4,7 +4,7 @@
  * answer the same question with one recursive statement, and the contract suite holds both to it.
  */
 import type { Tuple } from '../../model/index.ts';
-import type { ClosureQuery, ClosureResult, TupleQuery } from '../types.ts';
+import type { ClosureAlsoRead, ClosureQuery, ClosureResult, TupleQuery } from '../types.ts';
 
 /** The `TupleQuery` a closure runs on `ids` (the read it answers for each expanded id). */
 export function closureLevelQuery(q: ClosureQuery, ids: readonly string[]): TupleQuery {
@@ -35,10 +35,7 @@ export function closureLevelQuery(q: ClosureQuery, ids: readonly string[]): Tupl
 }
 
 /** `queryClosure` by repeated `query` (see `ClosureQuery` / `ClosureResult` for the contract). */
-export async function closureByLevels(
-  query: (q: TupleQuery) => Promise<Tuple[]> | Tuple[],
-  q: ClosureQuery,
-): Promise<ClosureResult> {
+export async function closureByLevels(query: Query, q: ClosureQuery): Promise<ClosureResult> {
   const up = q.direction === 'up';
   // A start type (down, whole) reads its ids once; only `resourceType` ids are expanded after.
   const from = !up && q.subjectRelation === undefined ? q.startType : undefined;
@@ -64,20 +61,13 @@ export async function closureByLevels(
     level = next;
   }
   const expanded = [...seen];
+  const start = from !== undefined && q.startReads ? await startReads(query, q, from) : undefined;
+  if (start) {
+    const also = q.also ? await alsoReads(query, q, expanded) : undefined;
+    return also ? { expanded, tuples, also, start } : { expanded, tuples, start };
+  }
   if (q.also && !up && q.subjectRelation === undefined) {
-    const also: Tuple[][] = [];
-    for (const a of q.also)
-      also.push(
-        await query({
-          resourceType: q.resourceType,
-          relation: a.relation,
-          resourceIds: expanded,
-          subjectType: a.subjectType,
-          ...(a.subjectIds !== undefined ? { subjectIds: a.subjectIds } : {}),
-          subjectRelation: a.subjectRelation,
-        }),
-      );
-    return { expanded, tuples, also };
+    return { expanded, tuples, also: await alsoReads(query, q, expanded) };
   }
   if (!q.direct || up || from !== undefined) return { expanded, tuples };
   const direct = await query({
@@ -87,4 +77,30 @@ export async function closureByLevels(
     ...q.direct,
   });
   return { expanded, tuples, direct };
+}
+
+type Query = (q: TupleQuery) => Promise<Tuple[]> | Tuple[];
+
+/** The read `a` on `ids` of `type`, as `query` states it. */
+function extraRead(type: string, ids: readonly string[], a: ClosureAlsoRead): TupleQuery {
+  return {
+    resourceType: type,
+    relation: a.relation,
+    resourceIds: ids,
+    subjectType: a.subjectType,
+    ...(a.subjectIds !== undefined ? { subjectIds: a.subjectIds } : {}),
+    subjectRelation: a.subjectRelation,
+  };
+}
+
+async function alsoReads(query: Query, q: ClosureQuery, expanded: readonly string[]) {
+  const out: Tuple[][] = [];
+  for (const a of q.also ?? []) out.push(await query(extraRead(q.resourceType, expanded, a)));
+  return out;
+}
+
+async function startReads(query: Query, q: ClosureQuery, from: string) {
+  const out: Tuple[][] = [];
+  for (const a of q.startReads ?? []) out.push(await query(extraRead(from, q.resourceIds, a)));
+  return out;
 }
