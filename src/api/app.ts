@@ -12,6 +12,7 @@ import { AppError } from '../errors.ts';
 import { METRICS_CONTENT_TYPE } from '../service/metrics.ts';
 import { hotRoutes } from './hot-routes.ts';
 import { toErrorResponse } from './http-errors.ts';
+import { lookupRoutes } from './lookup-front.ts';
 import { withNodeFront } from './node-front.ts';
 import {
   durationObserver,
@@ -35,15 +36,17 @@ export interface CreateAppOptions {
   readonly shutdown?: AbortSignal;
   readonly version?: string;
   /**
-   * Serve check and checkbulk through the node front (`hot-routes.ts`) when running under
-   * @hono/node-server (default true). Off: every route goes through hono (tests compare the two).
+   * Serve check and checkbulk (`hot-routes.ts`) and the lookups (`lookup-front.ts`) through the
+   * node front when running under @hono/node-server (default true). Off: every route goes
+   * through hono (tests compare the two).
    */
   readonly nodeFront?: boolean;
 }
 
 /**
  * The Clove HTTP API as a hono app (serve it with @hono/node-server, or call `app.request`). Its
- * `fetch` serves check and checkbulk through the node front when node's objects are at hand.
+ * `fetch` serves check, checkbulk and the lookups through the node front when node's objects are
+ * at hand.
  */
 export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): App {
   const app = new OpenAPIHono<AppEnv>();
@@ -162,6 +165,9 @@ export function createApp(deps: AppDeps, opts: CreateAppOptions = {}): App {
   });
   app.get('/docs', Scalar({ url: '/openapi.json', pageTitle: 'Clove API reference' }));
   if (opts.nodeFront !== false)
-    app.fetch = withNodeFront(app.fetch, hotRoutes(deps, observeDuration));
+    app.fetch = withNodeFront(
+      app.fetch,
+      new Map([...hotRoutes(deps, observeDuration), ...lookupRoutes(deps, observeDuration)]),
+    );
   return app;
 }

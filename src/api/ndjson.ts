@@ -21,25 +21,43 @@ const FLUSH_MS = 5;
  */
 const WHOLE_BYTES = 256 * 1024;
 
-const HEADERS = { 'content-type': NDJSON, 'cache-control': 'no-store' } as const;
+/** The headers of an NDJSON answer sent whole (a Content-Length is added for its body). */
+export const NDJSON_HEADERS = { 'content-type': NDJSON, 'cache-control': 'no-store' } as const;
 // Declared chunked: otherwise @hono/node-server tries to read the stream's first chunks to send a
 // Content-Length, and when the next chunk is not ready within two microtask turns it waits a
 // setTimeout (1 ms or more under load) before writing anything.
-const STREAM_HEADERS = { ...HEADERS, 'transfer-encoding': 'chunked' } as const;
+const STREAM_HEADERS = { ...NDJSON_HEADERS, 'transfer-encoding': 'chunked' } as const;
 
 /**
- * Streams `items` mapped by `toResult` as NDJSON `{result}` lines (with `raw`, `toResult` returns the
- * line text itself, e.g. text-form tuples); `onEnd` runs exactly once.
- *
- * The first lines are made before the response starts: an answer that ends within WHOLE_BYTES and
- * FLUSH_MS is sent as one body with a Content-Length (a failure after its first line still ends
- * it with the error line, status 200); a longer or slower one is streamed in batches (chunked).
+ * An NDJSON answer before it is written: `whole` (every line, the last possibly the error line),
+ * or a `stream` whose `head` lines are ready and whose `next` gives the following batches (the
+ * last may end with the error line), then undefined. `cancel` stops a stream early (client gone).
  */
-export async function ndjsonResponse<T>(
+export type NdjsonAnswer =
+  | { readonly kind: 'whole'; readonly text: string }
+  | {
+      readonly kind: 'stream';
+      readonly head: string;
+      next(): Promise<string | undefined>;
+      cancel(): Promise<void>;
+    };
+
+/**
+ * Makes the NDJSON `{result}` lines of `items` mapped by `toResult` (with `raw`, `toResult` returns
+ * the line text itself, e.g. text-form tuples); `onEnd` runs exactly once, when the last line is
+ * made or the stream is cancelled.
+ *
+ * The first lines are made up front: a failure before the first line is thrown (the route answers
+ * with its error status); an answer that ends within WHOLE_BYTES and FLUSH_MS is `whole` (a failure
+ * after its first line still ends it with the error line); a longer or slower one is a `stream` of
+ * batches (up to FLUSH_BYTES, or what FLUSH_MS of producing gives). `lazy` streams (watch) start
+ * at once with no head, one message per batch: their first message may be a long time coming.
+ */
+export async function ndjsonAnswer<T>(
   items: AsyncIterable<T>,
   toResult: (item: T) => unknown,
   opts: { logger: Logger; onEnd?: () => void; raw?: boolean; lazy?: boolean },
-): Promise<Response> {
+): Promise<NdjsonAnswer> {
   const it = items[Symbol.asyncIterator]();
   let ended = false;
   const end = () => {
@@ -54,10 +72,8 @@ export async function ndjsonResponse<T>(
     return `${JSON.stringify(toErrorResponse(appErr).body)}\n`;
   };
   let pending: IteratorResult<T> | undefined;
-  // `lazy` streams (watch) start at once: their first message may be a long time coming.
   let head = '';
   if (!opts.lazy) {
-    // The first item decides the status: a failure before it is thrown (the route's error status).
     try {
       pending = await it.next();
     } catch (err) {
@@ -74,53 +90,77 @@ export async function ndjsonResponse<T>(
       }
     } catch (err) {
       end();
-      return new Response(head + errorLine(err), { status: 200, headers: HEADERS });
+      return { kind: 'whole', text: head + errorLine(err) };
     }
     if (pending?.done) {
       end();
-      return new Response(head, { status: 200, headers: HEADERS });
+      return { kind: 'whole', text: head };
     }
   }
+  let over = false;
+  return {
+    kind: 'stream',
+    head,
+    async next() {
+      if (over) return undefined;
+      let batch = '';
+      const started = performance.now();
+      try {
+        for (;;) {
+          const step = pending ?? (await it.next());
+          pending = undefined;
+          if (step.done) {
+            over = true;
+            end();
+            return batch === '' ? undefined : batch;
+          }
+          batch += line(toResult(step.value));
+          if (opts.lazy || batch.length >= FLUSH_BYTES || performance.now() - started >= FLUSH_MS)
+            return batch;
+        }
+      } catch (err) {
+        // The lines made before the failure go out first, then the error line.
+        over = true;
+        end();
+        return batch + errorLine(err);
+      }
+    },
+    async cancel() {
+      over = true;
+      end();
+      await it.return?.();
+    },
+  };
+}
+
+/**
+ * `ndjsonAnswer` as a web Response for hono: a `whole` answer is one body (with a Content-Length),
+ * a `stream` a chunked ReadableStream of its batches (the head first, on its own).
+ */
+export async function ndjsonResponse<T>(
+  items: AsyncIterable<T>,
+  toResult: (item: T) => unknown,
+  opts: { logger: Logger; onEnd?: () => void; raw?: boolean; lazy?: boolean },
+): Promise<Response> {
+  const answer = await ndjsonAnswer(items, toResult, opts);
+  if (answer.kind === 'whole')
+    return new Response(answer.text, { status: 200, headers: NDJSON_HEADERS });
   const enc = new TextEncoder();
+  let head = answer.head;
   const body = new ReadableStream<Uint8Array>({
-    // Lines are sent in batches (up to FLUSH_BYTES, or what FLUSH_MS of producing gives): one
-    // chunk, and so one socket write, per line made a 300-result lookup cost 300 writes and as
-    // many reads on the client. `lazy` streams (watch) still send each message at once.
+    // One chunk, and so one socket write, per batch: one per line made a 300-result lookup cost
+    // 300 writes and as many reads on the client.
     async pull(controller) {
-      // The lines made before the response started go out first, on their own.
       if (head !== '') {
         controller.enqueue(enc.encode(head));
         head = '';
         return;
       }
-      let batch = '';
-      const started = performance.now();
-      try {
-        for (;;) {
-          const next = pending ?? (await it.next());
-          pending = undefined;
-          if (next.done) {
-            if (batch !== '') controller.enqueue(enc.encode(batch));
-            controller.close();
-            end();
-            return;
-          }
-          batch += line(toResult(next.value));
-          if (opts.lazy || batch.length >= FLUSH_BYTES || performance.now() - started >= FLUSH_MS)
-            break;
-        }
-        controller.enqueue(enc.encode(batch));
-      } catch (err) {
-        // The lines made before the failure go out first, then the error line.
-        controller.enqueue(enc.encode(batch + errorLine(err)));
-        controller.close();
-        end();
-      }
+      const batch = await answer.next();
+      if (batch !== undefined) controller.enqueue(enc.encode(batch));
+      else controller.close();
     },
-    async cancel() {
-      end();
-      await it.return?.();
-    },
+    cancel: () => answer.cancel(),
   });
   return new Response(body, { status: 200, headers: STREAM_HEADERS });
 }
