@@ -4,7 +4,12 @@
  */
 import type { ObjectRef, SubjectRef, Tuple } from '../../model/index.ts';
 import type { SchemaIR } from '../../schema/ir.ts';
-import type { ClosureQuery, SnapshotReader, TupleQuery } from '../../store/types.ts';
+import type {
+  ClosureAlsoRead,
+  ClosureQuery,
+  SnapshotReader,
+  TupleQuery,
+} from '../../store/types.ts';
 import type { Tri } from '../tri.ts';
 
 /** The result of one dispatch plus what the cache needs to know about it. */
@@ -147,6 +152,8 @@ export class ReadLoader {
       also: readonly TupleQuery[] | undefined;
       ids: Set<string>;
       waiters: Waiter[];
+      /** Plain reads of this wave on the start objects, sent as the closure's `startReads`. */
+      start: Pending[];
     }
   >();
   /** Every read of this run by shape, subject ids and resource: a snapshot never changes. */
@@ -211,6 +218,7 @@ export class ReadLoader {
         also: also?.reads,
         ids: new Set(),
         waiters: [],
+        start: [],
       };
       this.pendingClosures.set(batchKey, c);
     }
@@ -279,6 +287,7 @@ export class ReadLoader {
               })),
             }
           : {}),
+        ...(c.start.length > 0 ? { startReads: c.start.map(startRead) } : {}),
         ...(q.subjectRelation !== undefined ? { subjectRelation: q.subjectRelation } : {}),
         ...(d?.subjectType !== undefined && d.subjectIds && d.subjectRelation !== undefined
           ? {
@@ -293,6 +302,7 @@ export class ReadLoader {
       (read as NonNullable<typeof read>).call(this.reader, closure).then(
         (res) => {
           this.gauge?.record(performance.now() - started);
+          if (c.start.length > 0) this.settleStart(c.start, res.start);
           // The extra reads answer the same reads `load` would make on each expanded object.
           if (res.also && c.also)
             for (let i = 0; i < c.also.length; i++) {
@@ -317,8 +327,44 @@ export class ReadLoader {
         },
         (err: unknown) => {
           for (const w of c.waiters) w.reject(err);
+          for (const b of c.start) failBatch(b, err);
         },
       );
+    }
+  }
+
+  /**
+   * Moves this wave's plain reads on a start-type closure's own objects into that closure (its
+   * `startReads`), so a document's relations and its folder chain go as one store call instead of
+   * two in parallel: every statement is one more chance of a slow one.
+   */
+  private foldStartReads(): void {
+    for (const c of this.pendingClosures.values()) {
+      if (c.followType === undefined) continue;
+      for (const [key, p] of this.pending) {
+        const q = p.query;
+        if (q.resourceType !== c.query.resourceType) continue;
+        if (q.relation === undefined || q.subjectType === undefined) continue;
+        if (q.subjectRelation === undefined) continue;
+        let inside = true;
+        for (const id of p.ids) if (!c.ids.has(id)) inside = false;
+        if (!inside) continue;
+        c.start.push(p);
+        this.pending.delete(key);
+      }
+    }
+  }
+
+  /** Answers the start reads a closure carried; a reader that ignored them gets them asked again. */
+  private settleStart(start: readonly Pending[], answers: readonly Tuple[][] | undefined): void {
+    for (let i = 0; i < start.length; i++) {
+      const b = start[i] as Pending;
+      if (answers) settleBatch(b, answers[i] ?? []);
+      else
+        this.reader.query(batchQuery(b)).then(
+          (tuples) => settleBatch(b, tuples),
+          (err: unknown) => failBatch(b, err),
+        );
     }
   }
 
@@ -347,26 +393,17 @@ export class ReadLoader {
   private flush(): void {
     this.scheduled = false;
     if (this.closed) return;
-    if (this.pendingClosures.size > 0) this.flushClosures();
+    if (this.pendingClosures.size > 0) {
+      this.foldStartReads();
+      this.flushClosures();
+    }
     const batches = [...this.pending.values()];
     this.pending.clear();
+    if (batches.length === 0) return;
     const queries = batches.map(batchQuery);
     const started = this.gauge ? performance.now() : 0;
-    const settle = (b: Pending, tuples: Tuple[]): void => {
-      const byId = byResourceId(tuples);
-      for (const w of b.waiters) {
-        const mine = byId.get(w.id) ?? [];
-        const subjects = w.subjectIds;
-        w.resolve(
-          subjects && b.waiters.length > 1
-            ? mine.filter((t) => subjects.includes(t.subject.id))
-            : mine,
-        );
-      }
-    };
-    const fail = (b: Pending, err: unknown): void => {
-      for (const w of b.waiters) w.reject(err);
-    };
+    const settle = settleBatch;
+    const fail = failBatch;
     const many = this.reader.queryMany;
     if (many && batches.length > 1) {
       many.call(this.reader, queries).then(
@@ -391,6 +428,33 @@ export class ReadLoader {
       );
     }
   }
+}
+
+/** Hands each waiter of batch `b` its own rows of the batch's answer `tuples`. */
+function settleBatch(b: Pending, tuples: readonly Tuple[]): void {
+  const byId = byResourceId(tuples);
+  for (const w of b.waiters) {
+    const mine = byId.get(w.id) ?? [];
+    const subjects = w.subjectIds;
+    w.resolve(
+      subjects && b.waiters.length > 1 ? mine.filter((t) => subjects.includes(t.subject.id)) : mine,
+    );
+  }
+}
+
+function failBatch(b: Pending, err: unknown): void {
+  for (const w of b.waiters) w.reject(err);
+}
+
+/** A pending plain read as a closure's start read (its shape has relation and subject filter). */
+function startRead(b: Pending): ClosureAlsoRead {
+  const q = batchQuery(b);
+  return {
+    relation: q.relation ?? '',
+    subjectType: q.subjectType ?? '',
+    ...(q.subjectIds !== undefined ? { subjectIds: q.subjectIds } : {}),
+    subjectRelation: q.subjectRelation ?? '',
+  };
 }
 
 /** The answer of a read after its run closed: never settles (see `ReadLoader.close`). */
