@@ -4,7 +4,8 @@
  * made) on every answer; the in-flight gauge, the duration metric and the access log line, taken
  * when the answer starts (as hono's middleware does, before a long stream's later batches); the
  * body limit judged by the declared length (a chunked body goes to hono); authentication, then the
- * role; the body parsed by the route's zod schema; the per-request deadline raced against the
+ * role; the body parsed by a fast validator (`wire/lookup-parse.ts`) with the route's zod schema as
+ * fallback (same values, same messages); the per-request deadline raced against the
  * answer's start and then aborting the lookup's signal until its stream ends; the same answer
  * functions as the routes (`routes/lookups.ts`); errors mapped by the same
  * `toAppError`/`toErrorResponse`. An NDJSON answer made whole is one `end` (with a Content-Length);
@@ -25,24 +26,31 @@ import { type FrontRoute, hasDeclaredLength, readBodyText, sendJson } from './no
 import { type ObserveDuration, logAccess, requestIdOf, toAppError } from './request-kit.ts';
 import { type AppDeps, type CallContext, parseJsonText } from './route.ts';
 import { answerLookupResources, answerLookupSubjects } from './routes/lookups.ts';
+import { fastLookupResourcesRequest, fastLookupSubjectsRequest } from './wire/lookup-parse.ts';
 import * as W from './wire/permissions.ts';
 
-/** One lookup route: its path, body schema and answer function (the least role is `reader`). */
+/**
+ * One lookup route: its path, body schema (with its fast validator, which returns what zod would or
+ * declines) and answer function. The least role is `reader`.
+ */
 interface LookupRoute<B extends z.ZodType> {
   readonly path: string;
   readonly body: B;
+  readonly fastBody: (json: unknown, maxDepth: number) => z.infer<B> | undefined;
   readonly answer: (deps: AppDeps, body: z.infer<B>, call: CallContext) => Promise<NdjsonAnswer>;
 }
 
 const RESOURCES: LookupRoute<typeof W.LookupResourcesRequest> = {
   path: '/v1/permissions/resources',
   body: W.LookupResourcesRequest,
+  fastBody: fastLookupResourcesRequest,
   answer: answerLookupResources,
 };
 
 const SUBJECTS: LookupRoute<typeof W.LookupSubjectsRequest> = {
   path: '/v1/permissions/subjects',
   body: W.LookupSubjectsRequest,
+  fastBody: fastLookupSubjectsRequest,
   answer: answerLookupSubjects,
 };
 
@@ -86,7 +94,7 @@ async function serve(
     }
     principal = authenticate(deps.config.keys, authorizationOf(incoming, deps));
     assertRole(principal, 'reader');
-    const body = parseJsonText(await readBodyText(incoming), route.body);
+    const body = parseJsonText(await readBodyText(incoming), route.body, route.fastBody);
     const call = new LookupCall(outgoing, deps.logger, requestId, principal.keyId, deps);
     const answer = await call.run(route.answer(deps, body, call));
     if (answer.kind === 'whole') {

@@ -25,28 +25,31 @@ import type { CheckBulkPermissionsRequestItem, CheckPermissionRequest } from './
 type Obj = Record<string, unknown>;
 
 /** A plain JSON object (not null, not an array) none of whose keys has an underscore. */
-function plainObject(v: unknown): Obj | undefined {
+export function plainObject(v: unknown): Obj | undefined {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
   for (const key in v) if (key.includes('_')) return undefined;
   return v as Obj;
 }
 
-const typeName = (v: unknown): v is string =>
+/** Name and reference predicates, also used by the lookup validators (`lookup-parse.ts`). */
+export const typeName = (v: unknown): v is string =>
   typeof v === 'string' && v.length <= 128 && TYPE.test(v);
-const relationName = (v: unknown): v is string =>
+export const relationName = (v: unknown): v is string =>
   typeof v === 'string' && v.length <= 64 && RELATION.test(v);
-const optionalRelationName = (v: unknown): v is string =>
+export const optionalRelationName = (v: unknown): v is string =>
   typeof v === 'string' && v.length <= 64 && OPTIONAL_RELATION.test(v);
 const objectId = (v: unknown): v is string =>
   typeof v === 'string' && v.length <= 1024 && ID.test(v);
 
-function objectReference(v: unknown): WireObjectReference | undefined {
+/** An ObjectReference as zod would parse it, or undefined. */
+export function objectReference(v: unknown): WireObjectReference | undefined {
   const o = plainObject(v);
   if (!o || !typeName(o.objectType) || !objectId(o.objectId)) return undefined;
   return { objectType: o.objectType, objectId: o.objectId };
 }
 
-function subjectReference(v: unknown): WireSubjectReference | undefined {
+/** A SubjectReference as zod would parse it, or undefined. */
+export function subjectReference(v: unknown): WireSubjectReference | undefined {
   const o = plainObject(v);
   if (!o) return undefined;
   const object = objectReference(o.object);
@@ -65,7 +68,7 @@ function zedToken(v: unknown): { token: string } | undefined {
 }
 
 /** `consistency`: at most one requirement set; `null` means "invalid, ask zod". */
-function consistency(v: unknown): WireConsistency | null {
+export function consistency(v: unknown): WireConsistency | null {
   const o = plainObject(v);
   if (!o) return null;
   const out: WireConsistency = {};
@@ -99,7 +102,7 @@ function consistency(v: unknown): WireConsistency | null {
  * A caveat `context` (google.protobuf.Struct): a plain object, copied key by key as zod's record
  * does (its keys are data: underscores allowed).
  */
-function struct(v: unknown): Obj | undefined {
+export function struct(v: unknown): Obj | undefined {
   if (typeof v !== 'object' || v === null || Array.isArray(v)) return undefined;
   if (Object.hasOwn(v, '__proto__')) return undefined; // a copy would make it the prototype
   const out: Obj = {};
@@ -111,7 +114,7 @@ function struct(v: unknown): Obj | undefined {
  * Whether `v` nests no deeper than `max` levels (an object or array counts as one), the same rule
  * as the route's depth check. Recursion is bounded by `max`.
  */
-function within(v: unknown, max: number): boolean {
+export function within(v: unknown, max: number): boolean {
   if (v === null || typeof v !== 'object') return true;
   if (max < 1) return false;
   if (Array.isArray(v)) {
