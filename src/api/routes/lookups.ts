@@ -1,21 +1,16 @@
 /**
  * The answers of `/v1/permissions/resources` and `/v1/permissions/subjects` as NDJSON answers
  * (`ndjson.ts`), for the node front of the lookup routes (`lookup-front.ts`). They do what the hono
- * routes in `permissions.ts` do, step for step; `test/api/lookup-front.test.ts` sends the same
+ * routes in `permissions.ts` do, step for step (lookup-subjects lines built as text, the same
+ * bytes); `test/api/lookup-front.test.ts` sends the same
  * requests both ways and compares status, headers and bytes.
  */
 import type { z } from '@hono/zod-openapi';
 import { AppError } from '../../errors.ts';
 import { type NdjsonAnswer, ndjsonAnswer } from '../ndjson.ts';
 import type { AppDeps, CallContext } from '../route.ts';
-import {
-  partialCaveatInfo,
-  toConsistency,
-  toObjectRef,
-  toSubjectRef,
-  toWireLookupPermissionship,
-} from '../wire/convert.ts';
-import { lookupResourcesLine } from '../wire/lines.ts';
+import { toConsistency, toObjectRef, toSubjectRef } from '../wire/convert.ts';
+import { lookupResourcesLine, lookupSubjectsLine } from '../wire/lines.ts';
 import type * as W from '../wire/permissions.ts';
 
 type LookupResourcesBody = z.infer<typeof W.LookupResourcesRequest>;
@@ -78,27 +73,12 @@ export async function answerLookupSubjects(
   );
   const excludeWildcards = body.wildcardOption === 'WILDCARD_OPTION_EXCLUDE_WILDCARDS';
   const shown = excludeWildcards ? subjects.filter((s) => s.subjectId !== '*') : subjects;
-  return ndjsonAnswer(
-    toAsync(shown),
-    (s) => {
-      const permissionship = toWireLookupPermissionship(s.permissionship);
-      const partial = partialCaveatInfo(s.missingContext);
-      const excluded = (s.excluded ?? []).map((e) => ({
-        subjectObjectId: e.subjectId,
-        permissionship: toWireLookupPermissionship(e.permissionship),
-      }));
-      return {
-        lookedUpAt: { token: zookie },
-        subjectObjectId: s.subjectId,
-        excludedSubjectIds: excluded.map((e) => e.subjectObjectId),
-        permissionship,
-        partialCaveatInfo: partial,
-        subject: { subjectObjectId: s.subjectId, permissionship, partialCaveatInfo: partial },
-        excludedSubjects: excluded,
-      };
-    },
-    { logger: call.logger, onEnd: call.done },
-  );
+  // Lines built as text (wire/lines.ts): the bytes of the wire object the hono route stringifies.
+  return ndjsonAnswer(toAsync(shown), lookupSubjectsLine(zookie), {
+    logger: call.logger,
+    onEnd: call.done,
+    raw: true,
+  });
 }
 
 async function* toAsync<T>(items: Iterable<T>): AsyncGenerator<T> {
