@@ -190,6 +190,43 @@ describe('lookups through the node front', () => {
     expect(a).toEqual(b);
   });
 
+  it('waits for a body that arrives after its headers, in pieces', async () => {
+    const r = resources(lookupOf('ann'), { ...reader, 'x-request-id': 'pieces' });
+    const slow = (port: number) =>
+      new Promise<string>((resolve, reject) => {
+        const req = request(
+          {
+            host: '127.0.0.1',
+            port,
+            method: 'POST',
+            path: r.path,
+            headers: { ...r.headers, 'content-length': String(Buffer.byteLength(r.body)) },
+          },
+          (res) => {
+            let text = '';
+            res.setEncoding('utf8');
+            res.on('data', (c: string) => {
+              text += c;
+            });
+            res.on('end', () => resolve(`${res.statusCode} ${text}`));
+          },
+        );
+        req.on('error', reject);
+        req.flushHeaders();
+        setTimeout(() => req.write(r.body.slice(0, 10)), 20);
+        setTimeout(() => req.end(r.body.slice(10)), 40);
+      });
+    const [a, b] = [await slow(front.port), await slow(plain.port)];
+    expect(a.startsWith('200 ')).toBe(true);
+    expect(a).toBe(b);
+  });
+
+  it('reads a body with a byte order mark and multi-byte characters as hono does', async () => {
+    const r = resources(lookupOf('ann'), { ...reader, 'x-request-id': 'bom' });
+    const [a, b] = await both({ ...r, body: `\uFEFF${r.body.replace('ann', 'änn')}` });
+    expect(a).toEqual(b);
+  });
+
   it('waits for a slow reader (backpressure) and still sends every line', async () => {
     const r = resources(lookupOf('eve'), { ...reader, 'x-request-id': 'lr-slow' });
     const slow = (port: number) =>
