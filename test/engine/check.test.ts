@@ -371,6 +371,54 @@ describe('bulkCheck', () => {
     expect(reader.queries).toBeLessThan(10);
   });
 
+  it.each([
+    ['asynchronous', false],
+    ['synchronous', true],
+  ])(
+    'answers a repeated batch from the cache, errors and explained items as before (%s reader)',
+    async (_kind, sync) => {
+      const engine = createEngine();
+      const reader = arrayReader(['document:d#reader@user:a', 'document:e#reader@user:b'], {
+        sync,
+      });
+      const ctx = { schema: SCHEMA, reader };
+      const reqs = [
+        req('document:d#view@user:a'),
+        req('document:d#view@user:*'),
+        req('document:e#view@user:a'),
+        { ...req('document:e#view@user:b'), explain: true },
+        req('nothing:x#view@user:b'),
+      ];
+      const shape = (items: Awaited<ReturnType<typeof engine.bulkCheck>>) =>
+        items.map((i) =>
+          i.ok ? [i.result.permissionship, i.result.proof !== undefined] : i.error.code,
+        );
+      const cold = shape(await engine.bulkCheck(ctx, reqs));
+      const before = engine.stats();
+      const warm = shape(await engine.bulkCheck(ctx, reqs));
+      expect(warm).toEqual(cold);
+      expect(cold).toEqual([
+        ['allowed', false],
+        'wildcard_subject_not_allowed',
+        ['denied', false],
+        ['allowed', true],
+        'unknown_definition',
+      ]);
+      // The two plain valid items answer from their cached roots.
+      expect(engine.stats().hits - before.hits).toBeGreaterThanOrEqual(2);
+      expect(engine.stats().misses).toBe(before.misses);
+      // Past the deadline, cached items still fail with deadline_exceeded, invalid ones as invalid.
+      const late = await engine.bulkCheck({ ...ctx, deadline: Date.now() - 1 }, reqs);
+      expect(late.map((i) => (i.ok ? 'ok' : i.error.code))).toEqual([
+        'deadline_exceeded',
+        'wildcard_subject_not_allowed',
+        'deadline_exceeded',
+        'deadline_exceeded',
+        'unknown_definition',
+      ]);
+    },
+  );
+
   it('rejects more than 10,000 items', async () => {
     const reqs = Array.from({ length: 10_001 }, () => req('document:d#view@user:a'));
     const err = await createEngine()
