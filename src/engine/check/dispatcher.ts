@@ -128,7 +128,15 @@ function settle(key: string, o: Outcome): Outcome {
   if (!o.cutoffs?.has(key)) return o;
   const rest = new Set(o.cutoffs);
   rest.delete(key);
-  return rest.size > 0 ? { ...o, cutoffs: rest } : { tri: o.tri, until: o.until };
+  if (rest.size > 0) return { ...o, cutoffs: rest };
+  return o.unstable
+    ? { tri: o.tri, until: o.until, unstable: true }
+    : { tri: o.tri, until: o.until };
+}
+
+/** Final outcomes (no cut-offs, not unstable) are the ones memoised and cached. */
+function isFinal(o: Outcome): boolean {
+  return !o.cutoffs && !o.unstable;
 }
 
 /** Builds the dispatch function; `cache` undefined means no cross-request caching. */
@@ -137,7 +145,7 @@ export function createDispatch(cache: DispatchCache | undefined): Dispatch {
   const compute = (run: Run, req: DispatchRequest, key: string): Promise<Outcome> =>
     evaluateNode(run, req, dispatch).then((o) => {
       const out = settle(key, o);
-      if (!out.cutoffs) run.memo.set(memoKey(run, key), out);
+      if (isFinal(out)) run.memo.set(memoKey(run, key), out);
       return out;
     });
 
@@ -154,7 +162,7 @@ export function createDispatch(cache: DispatchCache | undefined): Dispatch {
     cache.misses++;
     return compute(run, req, key).then((o) => {
       // Cycle cut-offs are only right relative to their lineage: never cached as final.
-      if (!o.cutoffs) cache.lru.set(ck, { outcome: o, computedAt: now });
+      if (isFinal(o)) cache.lru.set(ck, { outcome: o, computedAt: now });
       return o;
     });
   };

@@ -230,19 +230,21 @@ async function evaluateExpr(
       if (!run.sequential)
         return difference(
           evaluateExpr(run, req, expr.base, meta, dispatch),
-          evaluateExpr(run, req, expr.subtract, meta, dispatch),
+          evaluateExpr(run, req, expr.subtract, meta.subtracted(), dispatch),
         );
       let base: Tri;
       try {
         base = await evaluateExpr(run, req, expr.base, meta, dispatch);
       } catch (err) {
         // A granted subtract still decides; otherwise the base's error stands.
-        const sub = await evaluateExpr(run, req, expr.subtract, meta, dispatch).catch(() => FALSE);
+        const sub = await evaluateExpr(run, req, expr.subtract, meta.subtracted(), dispatch).catch(
+          () => FALSE,
+        );
         if (sub.v === 'T') return FALSE;
         throw err;
       }
       if (base.v === 'F') return base;
-      return andNot(base, await evaluateExpr(run, req, expr.subtract, meta, dispatch));
+      return andNot(base, await evaluateExpr(run, req, expr.subtract, meta.subtracted(), dispatch));
     }
     case 'arrow':
       return evaluateArrow(run, req, expr, meta, dispatch);

@@ -41,6 +41,8 @@ export function canJoin(flight: Flight, lineage: Lineage | undefined): boolean {
  * joiner's lineage missed paths the joiner must explore, so it has to be recomputed.
  */
 export function usableFor(o: Outcome, lineage: Lineage | undefined): boolean {
+  // An unstable result depends on where its cycle was entered: the joiner computes its own.
+  if (o.unstable) return false;
   if (!o.cutoffs) return true;
   for (const k of o.cutoffs) if (!onLineage(lineage, k)) return false;
   return true;

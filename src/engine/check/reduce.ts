@@ -9,10 +9,19 @@ import type { ProofStep } from '../proof.ts';
 import { and, andNot, FALSE, or, TRUE, type Tri } from '../tri.ts';
 import type { Outcome } from './run.ts';
 
-/** Accumulates the cache-relevant facts of a node: earliest expiry read and cycle cut-offs. */
+/**
+ * Accumulates the cache-relevant facts of a node: earliest expiry read, cycle cut-offs, and whether
+ * a cycle ran through a subtracted side (`Outcome.unstable`).
+ */
 export class Meta {
   until = Number.POSITIVE_INFINITY;
   cutoffs: Set<string> | undefined;
+  unstable = false;
+
+  /** The Meta for the subtracted side of an exclusion: a cycle cut off there makes this unstable. */
+  subtracted(): Meta {
+    return new SubtractedMeta(this);
+  }
 
   tuples(ts: readonly Tuple[]): void {
     for (const t of ts)
@@ -20,6 +29,7 @@ export class Meta {
   }
 
   add(o: Outcome): void {
+    if (o.unstable) this.unstable = true;
     if (o.until < this.until) this.until = o.until;
     if (o.cutoffs && o.cutoffs.size > 0) {
       this.cutoffs ??= new Set();
@@ -29,9 +39,30 @@ export class Meta {
 
   outcome(tri: Tri): Outcome {
     // Copy the cut-offs: branches that lose a race may still report into this Meta later.
-    return this.cutoffs
+    const o: Outcome = this.cutoffs
       ? { tri, until: this.until, cutoffs: new Set(this.cutoffs) }
       : { tri, until: this.until };
+    return this.unstable ? { ...o, unstable: true } : o;
+  }
+}
+
+/** Reports into `parent`; an outcome with cut-offs marks the parent unstable (see `Meta.subtracted`). */
+class SubtractedMeta extends Meta {
+  constructor(private readonly parent: Meta) {
+    super();
+  }
+
+  override tuples(ts: readonly Tuple[]): void {
+    this.parent.tuples(ts);
+  }
+
+  override add(o: Outcome): void {
+    if (o.cutoffs && o.cutoffs.size > 0) this.parent.unstable = true;
+    this.parent.add(o);
+  }
+
+  override subtracted(): Meta {
+    return this;
   }
 }
 

@@ -22,6 +22,13 @@ export interface Outcome {
    * right relative to its lineage, so it is never cached (it is still a correct answer at the root).
    */
   readonly cutoffs?: ReadonlySet<string>;
+  /**
+   * A data cycle below this node ran through the subtracted side of an exclusion. Such a cycle
+   * has no value independent of where it was entered (f1 excludes what f2 grants, f2 excludes
+   * what f1 grants): closing it at its root is right for that root only, so the result is never
+   * memoised, cached or shared, not even where the cycle closes, nor anywhere above.
+   */
+  readonly unstable?: true;
 }
 
 /** The chain of nodes from the root check down to the current dispatch (for cycle detection). */

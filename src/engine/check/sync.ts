@@ -97,9 +97,13 @@ export function dispatchSync(
     if (!o.cutoffs.has(key)) return o;
     const rest = new Set(o.cutoffs);
     rest.delete(key);
-    if (rest.size > 0) return { tri: o.tri, until: o.until, cutoffs: rest };
-    o = { tri: o.tri, until: o.until };
+    if (rest.size > 0) return { ...o, cutoffs: rest };
+    o = o.unstable
+      ? { tri: o.tri, until: o.until, unstable: true }
+      : { tri: o.tri, until: o.until };
   }
+  // A cycle through an exclusion's subtracted side is right for this root only (Outcome.unstable).
+  if (o.unstable) return o;
   // Only cut-off-free outcomes are final: cycle cut-offs are right relative to their lineage only.
   run.memo.set(key, o);
   cache?.lru.set(ck, { outcome: o, computedAt: run.now });
@@ -328,7 +332,7 @@ function exprSync(
         // A granted subtract still decides; otherwise the base's error stands.
         let sub: Tri = FALSE;
         try {
-          sub = exprSync(run, type, id, expr.subtract, meta, depth);
+          sub = exprSync(run, type, id, expr.subtract, meta.subtracted(), depth);
         } catch {
           // the base's error is the one reported
         }
@@ -336,7 +340,7 @@ function exprSync(
         throw err;
       }
       if (base.v === 'F') return base;
-      return andNot(base, exprSync(run, type, id, expr.subtract, meta, depth));
+      return andNot(base, exprSync(run, type, id, expr.subtract, meta.subtracted(), depth));
     }
     case 'arrow':
       return arrowSync(run, type, id, expr, meta, depth);

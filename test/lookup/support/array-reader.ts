@@ -7,13 +7,18 @@ import type { Tuple } from '../../../src/model/index.ts';
 import type { OrderedPage, OrderedSnapshotReader } from '../../../src/engine/lookup/index.ts';
 import type { SnapshotReader, TupleQuery } from '../../../src/store/types.ts';
 
-/** Builds a reader over `tuples`; `now` decides expiration. `reads` counts queries (for tests). */
+/**
+ * Builds a reader over `tuples`; `now` decides expiration. `reads` counts queries (for tests).
+ * `revision` names the snapshot: readers over different tuples shared by one cached engine need
+ * different revisions, as two snapshots of a real store have.
+ */
 export function arrayReader(
   tuples: readonly Tuple[],
   now = Date.now(),
+  revision = 1,
 ): SnapshotReader & { reads: number } {
   const reader = {
-    revision: 1,
+    revision,
     now,
     reads: 0,
     async query(q: TupleQuery): Promise<Tuple[]> {
