@@ -501,3 +501,57 @@ definition document {
     },
   );
 });
+
+describe('depth budget and reuse', () => {
+  // group:g1 ∋ g2 ∋ g3 ∋ user:u needs three dispatch levels from g1; doc:d#read reaches g1 two
+  // levels down. With a budget of 3, g1#member alone fits, doc:d#read does not: a fresh walk raises
+  // max_depth_exceeded. A g1 result memoised (bulk) or cached (an earlier check) with more budget
+  // left must not answer the deeper path.
+  const schema = compileSchema(`
+definition user {}
+definition group {
+  relation member: user | group#member
+}
+definition doc {
+  relation reader: group#member
+  permission read = reader
+}
+`);
+  const tuples = [
+    'group:g1#member@group:g2#member',
+    'group:g2#member@group:g3#member',
+    'group:g3#member@user:u',
+    'doc:d#reader@group:g1#member',
+  ];
+  const u = parseSubject('user:u');
+  const g1 = { resource: parseObject('group:g1'), permission: 'member', subject: u };
+  const deep = { resource: parseObject('doc:d'), permission: 'read', subject: u };
+  const code = async (p: Promise<{ permissionship: string }>) =>
+    p.then(
+      (r) => r.permissionship,
+      (e: unknown) => (isAppError(e) ? e.code : String(e)),
+    );
+
+  for (const operands of ['sequential', 'concurrent'] as const)
+    for (const sync of [true, false])
+      it(`answers like a fresh walk (${operands}, ${sync ? 'sync' : 'async'} reader)`, async () => {
+        const ctx = { schema, reader: arrayReader(tuples, { sync }) };
+        const fresh = createEngine({ maxDepth: 3, cache: false, operands });
+        expect(await code(fresh.check(ctx, g1))).toBe('allowed');
+        expect(await code(fresh.check(ctx, deep))).toBe('max_depth_exceeded');
+        // Bulk: one memo shared by both items.
+        const bulk = await createEngine({ maxDepth: 3, cache: false, operands }).bulkCheck(ctx, [
+          g1,
+          deep,
+        ]);
+        expect(bulk.map((b) => (b.ok ? b.result.permissionship : b.error.code))).toEqual([
+          'allowed',
+          'max_depth_exceeded',
+        ]);
+        // Cache: g1 checked first, then the deeper path.
+        const cached = createEngine({ maxDepth: 3, operands });
+        expect(await code(cached.check(ctx, g1))).toBe('allowed');
+        expect(await code(cached.check(ctx, deep))).toBe('max_depth_exceeded');
+        expect(await code(cached.check(ctx, g1))).toBe('allowed');
+      });
+});

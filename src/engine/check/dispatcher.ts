@@ -15,6 +15,7 @@ import {
   type Dispatch,
   type Flight,
   type DispatchRequest,
+  fitsBudget,
   nodeKey,
   type Outcome,
   onLineage,
@@ -129,9 +130,8 @@ function settle(key: string, o: Outcome): Outcome {
   const rest = new Set(o.cutoffs);
   rest.delete(key);
   if (rest.size > 0) return { ...o, cutoffs: rest };
-  return o.unstable
-    ? { tri: o.tri, until: o.until, unstable: true }
-    : { tri: o.tri, until: o.until };
+  const { cutoffs: _closed, ...closed } = o;
+  return closed;
 }
 
 /** Final outcomes (no cut-offs, not unstable) are the ones memoised and cached. */
@@ -155,7 +155,12 @@ export function createDispatch(cache: DispatchCache | undefined): Dispatch {
     const ck = run.cachePrefix + key;
     const hit = cache.lru.get(ck);
     const now = run.reader.now;
-    if (hit && now >= hit.computedAt && now < hit.outcome.until) {
+    if (
+      hit &&
+      now >= hit.computedAt &&
+      now < hit.outcome.until &&
+      fitsBudget(hit.outcome, req.depth)
+    ) {
       cache.hits++;
       return Promise.resolve(hit.outcome);
     }
@@ -224,11 +229,13 @@ export function createDispatch(cache: DispatchCache | undefined): Dispatch {
           cutoffs: new Set([key]),
         });
       const memo = run.memo.get(memoKey(run, key));
-      if (memo) return Promise.resolve(memo);
+      if (memo && fitsBudget(memo, req.depth)) return Promise.resolve(memo);
       const flight = run.flights.get(memoKey(run, key));
       if (flight && !flight.done && canJoin(flight, req.lineage)) {
         req.lineage?.flight?.waitsOn.push(flight);
-        return flight.promise.then((o) => (usableFor(o, req.lineage) ? o : launch(run, req, key)));
+        return flight.promise.then((o) =>
+          usableFor(o, req.lineage) && fitsBudget(o, req.depth) ? o : launch(run, req, key),
+        );
       }
       return launch(run, req, key);
     } catch (err) {

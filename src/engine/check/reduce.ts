@@ -17,6 +17,8 @@ export class Meta {
   until = Number.POSITIVE_INFINITY;
   cutoffs: Set<string> | undefined;
   unstable = false;
+  /** The deepest child result's `depth` (see `Outcome.depth`). */
+  depth = 0;
 
   /** The Meta for the subtracted side of an exclusion: a cycle cut off there makes this unstable. */
   subtracted(): Meta {
@@ -30,6 +32,7 @@ export class Meta {
 
   add(o: Outcome): void {
     if (o.unstable) this.unstable = true;
+    if (o.depth !== undefined && o.depth > this.depth) this.depth = o.depth;
     if (o.until < this.until) this.until = o.until;
     if (o.cutoffs && o.cutoffs.size > 0) {
       this.cutoffs ??= new Set();
@@ -39,9 +42,11 @@ export class Meta {
 
   outcome(tri: Tri): Outcome {
     // Copy the cut-offs: branches that lose a race may still report into this Meta later.
+    // `depth`: this node's own dispatch level over its deepest child.
+    const depth = this.depth + 1;
     const o: Outcome = this.cutoffs
-      ? { tri, until: this.until, cutoffs: new Set(this.cutoffs) }
-      : { tri, until: this.until };
+      ? { tri, until: this.until, cutoffs: new Set(this.cutoffs), depth }
+      : { tri, until: this.until, depth };
     return this.unstable ? { ...o, unstable: true } : o;
   }
 }

@@ -29,6 +29,18 @@ export interface Outcome {
    * memoised, cached or shared, not even where the cycle closes, nor anywhere above.
    */
   readonly unstable?: true;
+  /**
+   * Dispatch levels this result used, its own included (absent: none, as for a cut-off). A result
+   * is reused (memo, cache, joined flight) only where that much depth budget is left: reusing it
+   * with less would answer where a fresh walk raises `max_depth_exceeded`, so answers would depend
+   * on evaluation order.
+   */
+  readonly depth?: number;
+}
+
+/** Whether outcome `o` may stand in for a fresh walk with `budget` dispatch levels left. */
+export function fitsBudget(o: Outcome, budget: number): boolean {
+  return (o.depth ?? 0) <= budget;
 }
 
 /** The chain of nodes from the root check down to the current dispatch (for cycle detection). */

@@ -21,7 +21,7 @@ import type { CheckRequest } from '../types.ts';
 import { assertLive, cachePrefixOf, type DispatchCache } from './dispatcher.ts';
 import { caveatTri } from './evaluate.ts';
 import { Meta } from './reduce.ts';
-import type { Outcome } from './run.ts';
+import { fitsBudget, type Outcome } from './run.ts';
 
 /** Per-check state of a synchronous run. Nothing here outlives the call (or the bulk batch). */
 export interface SyncRun {
@@ -70,7 +70,7 @@ export function dispatchSync(
   if (run.path.has(key))
     return { tri: FALSE, until: Number.POSITIVE_INFINITY, cutoffs: new Set([key]) };
   const memo = run.memo.get(key);
-  if (memo) return memo;
+  if (memo && fitsBudget(memo, depth)) return memo;
   if (depth <= 0)
     throw new EngineError('max_depth_exceeded', `check exceeded the maximum depth at ${key}`, {
       details: { node: key },
@@ -79,7 +79,12 @@ export function dispatchSync(
   const ck = cache ? run.cachePrefix + key : '';
   if (cache) {
     const hit = cache.lru.get(ck);
-    if (hit && run.now >= hit.computedAt && run.now < hit.outcome.until) {
+    if (
+      hit &&
+      run.now >= hit.computedAt &&
+      run.now < hit.outcome.until &&
+      fitsBudget(hit.outcome, depth)
+    ) {
       cache.hits++;
       return hit.outcome;
     }
@@ -98,9 +103,8 @@ export function dispatchSync(
     const rest = new Set(o.cutoffs);
     rest.delete(key);
     if (rest.size > 0) return { ...o, cutoffs: rest };
-    o = o.unstable
-      ? { tri: o.tri, until: o.until, unstable: true }
-      : { tri: o.tri, until: o.until };
+    const { cutoffs: _closed, ...closed } = o;
+    o = closed;
   }
   // A cycle through an exclusion's subtracted side is right for this root only (Outcome.unstable).
   if (o.unstable) return o;
