@@ -142,7 +142,11 @@ export async function ndjsonResponse<T>(
   toResult: (item: T) => unknown,
   opts: { logger: Logger; onEnd?: () => void; raw?: boolean; lazy?: boolean },
 ): Promise<Response> {
-  const answer = await ndjsonAnswer(items, toResult, opts);
+  return answerResponse(await ndjsonAnswer(items, toResult, opts));
+}
+
+/** An `NdjsonAnswer` as a web Response (see `ndjsonResponse`). */
+export function answerResponse(answer: NdjsonAnswer): Response {
   if (answer.kind === 'whole')
     return new Response(answer.text, { status: 200, headers: NDJSON_HEADERS });
   const enc = new TextEncoder();

@@ -1,9 +1,9 @@
 /**
  * The answers of `/v1/permissions/resources` and `/v1/permissions/subjects` as NDJSON answers
- * (`ndjson.ts`), for the node front of the lookup routes (`lookup-front.ts`). They do what the hono
- * routes in `permissions.ts` do, step for step (lookup-subjects lines built as text, the same
- * bytes); `test/api/lookup-front.test.ts` sends the same
- * requests both ways and compares status, headers and bytes.
+ * (`ndjson.ts`): the node front of the lookup routes (`lookup-front.ts`) writes them on node's
+ * response, and the hono routes in `permissions.ts` wrap them in a web Response (`answerResponse`).
+ * `test/api/lookup-front.test.ts` sends the same requests both ways and compares status, headers
+ * and bytes.
  */
 import type { z } from '@hono/zod-openapi';
 import { AppError } from '../../errors.ts';

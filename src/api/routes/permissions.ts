@@ -1,7 +1,7 @@
 /** `/v1/permissions/*`: check (with Clove's `explain`), checkbulk, expand, lookups; and permissionsOf. */
 import type { z } from '@hono/zod-openapi';
 import { AppError } from '../../errors.ts';
-import { ndjsonResponse } from '../ndjson.ts';
+import { answerResponse } from '../ndjson.ts';
 import { type App, type AppDeps, type CallContext, addRoute } from '../route.ts';
 import {
   fromObjectRef,
@@ -9,7 +9,6 @@ import {
   toConsistency,
   toObjectRef,
   toSubjectRef,
-  toWireLookupPermissionship,
   toWirePermissionship,
   toWireTree,
 } from '../wire/convert.ts';
@@ -17,8 +16,8 @@ import type { ScannedBulk } from '../wire/bulk-scan.ts';
 import { checkBulkResponseText, checkBulkResponseTextOf } from '../wire/bulk-text.ts';
 import { checkResponseText } from '../wire/check-text.ts';
 import { fastCheckBulkRequest, fastCheckRequest } from '../wire/fast-parse.ts';
-import { lookupResourcesLine } from '../wire/lines.ts';
 import * as W from '../wire/permissions.ts';
+import { answerLookupResources, answerLookupSubjects } from './lookups.ts';
 
 /** What `c.json` sets: responses built as text carry the same content type. */
 const JSON_HEADERS = { 'Content-Type': 'application/json' } as const;
@@ -206,30 +205,8 @@ export function addPermissionRoutes(app: App, deps: AppDeps): void {
       response: W.LookupResourcesResponse,
       stream: true,
     },
-    async (_c, body, call) => {
-      const { results, zookie } = await clove.lookupResources(
-        {
-          resourceType: body.resourceObjectType,
-          permission: body.permission,
-          subject: toSubjectRef(body.subject),
-          ...(body.context ? { context: body.context } : {}),
-          ...(body.optionalLimit ? { limit: body.optionalLimit } : {}),
-          ...(body.optionalCursor ? { cursor: body.optionalCursor.token } : {}),
-        },
-        {
-          consistency: toConsistency(body.consistency),
-          signal: call.signal,
-          caller: call.caller,
-          deadline: call.deadline,
-        },
-      );
-      // Lines built as text (wire/lines.ts): the same bytes as stringifying the response objects.
-      return ndjsonResponse(results, lookupResourcesLine(zookie), {
-        logger: call.logger,
-        onEnd: call.done,
-        raw: true,
-      });
-    },
+    // The same answer the node front writes (routes/lookups.ts), as a web Response.
+    async (_c, body, call) => answerResponse(await answerLookupResources(deps, body, call)),
   );
 
   addRoute(
@@ -244,53 +221,7 @@ export function addPermissionRoutes(app: App, deps: AppDeps): void {
       response: W.LookupSubjectsResponse,
       stream: true,
     },
-    async (_c, body, call) => {
-      if (body.optionalCursor)
-        throw new AppError('invalid_request', 'lookupSubjects cannot resume from a cursor yet', {
-          details: { field: 'optionalCursor' },
-        });
-      const { subjects, zookie } = await clove.lookupSubjects(
-        {
-          resource: toObjectRef(body.resource),
-          permission: body.permission,
-          subjectType: body.subjectObjectType,
-          ...(body.optionalSubjectRelation
-            ? { subjectRelation: body.optionalSubjectRelation }
-            : {}),
-          ...(body.context ? { context: body.context } : {}),
-          ...(body.optionalConcreteLimit ? { limit: body.optionalConcreteLimit } : {}),
-        },
-        {
-          consistency: toConsistency(body.consistency),
-          signal: call.signal,
-          caller: call.caller,
-          deadline: call.deadline,
-        },
-      );
-      const excludeWildcards = body.wildcardOption === 'WILDCARD_OPTION_EXCLUDE_WILDCARDS';
-      const shown = excludeWildcards ? subjects.filter((s) => s.subjectId !== '*') : subjects;
-      return ndjsonResponse(
-        toAsync(shown),
-        (s) => {
-          const permissionship = toWireLookupPermissionship(s.permissionship);
-          const partial = partialCaveatInfo(s.missingContext);
-          const excluded = (s.excluded ?? []).map((e) => ({
-            subjectObjectId: e.subjectId,
-            permissionship: toWireLookupPermissionship(e.permissionship),
-          }));
-          return {
-            lookedUpAt: { token: zookie },
-            subjectObjectId: s.subjectId,
-            excludedSubjectIds: excluded.map((e) => e.subjectObjectId),
-            permissionship,
-            partialCaveatInfo: partial,
-            subject: { subjectObjectId: s.subjectId, permissionship, partialCaveatInfo: partial },
-            excludedSubjects: excluded,
-          };
-        },
-        { logger: call.logger, onEnd: call.done },
-      );
-    },
+    async (_c, body, call) => answerResponse(await answerLookupSubjects(deps, body, call)),
   );
 
   addRoute(
@@ -329,8 +260,4 @@ export function addPermissionRoutes(app: App, deps: AppDeps): void {
       };
     },
   );
-}
-
-async function* toAsync<T>(items: Iterable<T>): AsyncGenerator<T> {
-  yield* items;
 }
