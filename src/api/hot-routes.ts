@@ -21,7 +21,13 @@ import { type Principal, assertRole, authenticate } from './auth.ts';
 import { DeadlineQueue, Pending } from './deadlines.ts';
 import { toErrorResponse } from './http-errors.ts';
 import { type FrontRoute, hasDeclaredLength, readBodyText, sendJson } from './node-front.ts';
-import { type ObserveDuration, logAccess, requestIdOf, toAppError } from './request-kit.ts';
+import {
+  abortWhenClientGoes,
+  type ObserveDuration,
+  logAccess,
+  requestIdOf,
+  toAppError,
+} from './request-kit.ts';
 import { type AppDeps, type CallContext, parseJsonText } from './route.ts';
 import { answerCheck, answerCheckBulk, answerScannedCheckBulk } from './routes/permissions.ts';
 import { type ScannedBulk, scanCheckBulkRequest } from './wire/bulk-scan.ts';
@@ -194,7 +200,7 @@ class HotCall extends Pending implements CallContext {
   #settled = false;
   #reject: ((err: unknown) => void) | undefined;
   #ctrl: AbortController | undefined;
-  #onClose: (() => void) | undefined;
+  #detach: (() => void) | undefined;
   #logger: Logger | undefined;
 
   constructor(
@@ -215,15 +221,10 @@ class HotCall extends Pending implements CallContext {
 
   get signal(): AbortSignal {
     if (this.#ctrl) return this.#ctrl.signal;
-    const own = new AbortController();
-    this.#ctrl = own;
-    const outgoing = this.outgoing;
-    this.#onClose = () => {
-      if (!outgoing.writableFinished)
-        own.abort(new AppError('unavailable', 'the client went away'));
-    };
-    outgoing.once('close', this.#onClose);
-    return own.signal;
+    const gone = abortWhenClientGoes(this.outgoing);
+    this.#ctrl = gone.ctrl;
+    this.#detach = gone.detach;
+    return gone.ctrl.signal;
   }
 
   /** Settles with `answer`, or rejects with `deadline_exceeded` if the deadline passes first. */
@@ -262,7 +263,7 @@ class HotCall extends Pending implements CallContext {
     if (this.#settled) return false;
     this.#settled = true;
     this.server.deadlines.remove(this);
-    if (this.#onClose) this.outgoing.off('close', this.#onClose);
+    this.#detach?.();
     return true;
   }
 }

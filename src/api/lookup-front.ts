@@ -23,7 +23,13 @@ import { type Principal, assertRole, authenticate } from './auth.ts';
 import { toErrorResponse } from './http-errors.ts';
 import { NDJSON_HEADERS, type NdjsonAnswer } from './ndjson.ts';
 import { type FrontRoute, hasDeclaredLength, readBodyText, sendJson } from './node-front.ts';
-import { type ObserveDuration, logAccess, requestIdOf, toAppError } from './request-kit.ts';
+import {
+  abortWhenClientGoes,
+  type ObserveDuration,
+  logAccess,
+  requestIdOf,
+  toAppError,
+} from './request-kit.ts';
 import { type AppDeps, type CallContext, parseJsonText } from './route.ts';
 import { answerLookupResources, answerLookupSubjects } from './routes/lookups.ts';
 import { fastLookupResourcesRequest, fastLookupSubjectsRequest } from './wire/lookup-parse.ts';
@@ -190,7 +196,7 @@ class LookupCall implements CallContext {
   readonly #timeoutMs: number;
   #timer: NodeJS.Timeout | undefined;
   #ctrl: AbortController | undefined;
-  #onClose: (() => void) | undefined;
+  #detach: (() => void) | undefined;
   #logger: Logger | undefined;
 
   constructor(
@@ -212,15 +218,10 @@ class LookupCall implements CallContext {
 
   get signal(): AbortSignal {
     if (this.#ctrl) return this.#ctrl.signal;
-    const own = new AbortController();
-    this.#ctrl = own;
-    const outgoing = this.outgoing;
-    this.#onClose = () => {
-      if (!outgoing.writableFinished)
-        own.abort(new AppError('unavailable', 'the client went away'));
-    };
-    outgoing.once('close', this.#onClose);
-    return own.signal;
+    const gone = abortWhenClientGoes(this.outgoing);
+    this.#ctrl = gone.ctrl;
+    this.#detach = gone.detach;
+    return gone.ctrl.signal;
   }
 
   /** Settles with `answer`, or rejects with `deadline_exceeded` if the deadline passes first. */
@@ -242,6 +243,6 @@ class LookupCall implements CallContext {
 
   #finish(): void {
     clearTimeout(this.#timer);
-    if (this.#onClose) this.outgoing.off('close', this.#onClose);
+    this.#detach?.();
   }
 }

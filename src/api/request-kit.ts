@@ -5,6 +5,7 @@
  * answer, count and log alike.
  */
 import { randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
 import { HTTPException } from 'hono/http-exception';
 import { AppError, isAppError } from '../errors.ts';
 import type { Logger } from '../service/logger.ts';
@@ -86,4 +87,21 @@ export function toAppError(err: unknown, log: Logger, requestId: string | undefi
   }
   if (appErr.code === 'internal' && isAppError(err)) log.error('internal error', { err });
   return appErr;
+}
+
+/**
+ * A controller whose signal aborts with `unavailable` when `outgoing` closes before the answer
+ * was written (the client went away), for the node fronts' calls; `detach` drops the listener
+ * once the request is done.
+ */
+export function abortWhenClientGoes(outgoing: ServerResponse): {
+  readonly ctrl: AbortController;
+  readonly detach: () => void;
+} {
+  const ctrl = new AbortController();
+  const onClose = () => {
+    if (!outgoing.writableFinished) ctrl.abort(new AppError('unavailable', 'the client went away'));
+  };
+  outgoing.once('close', onClose);
+  return { ctrl, detach: () => outgoing.off('close', onClose) };
 }
