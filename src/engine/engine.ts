@@ -17,10 +17,23 @@ import {
   peekCache,
   schemaTag,
 } from './check/dispatcher.ts';
+import { defaultCacheMaxBytes } from './check/cache-size.ts';
 import { LatencyGauge, type Outcome, ReadLoader } from './check/run.ts';
 import { createSyncRun, dispatchSync } from './check/sync.ts';
 import { expand } from './expand.ts';
+import { ReadCache } from './read-cache.ts';
 import type { BulkCheckItem, CheckRequest, Engine, EngineOptions, EvalContext } from './types.ts';
+
+/** The read cache's byte bound: as given, else a quarter of the dispatch cache's. */
+function readCacheBytes(
+  bounds: { readonly maxBytes?: number; readonly maxReadBytes?: number } = {},
+) {
+  const n =
+    bounds.maxReadBytes ?? Math.max(1, Math.floor((bounds.maxBytes ?? defaultCacheMaxBytes()) / 4));
+  if (!(Number.isSafeInteger(n) && n > 0))
+    throw new AppError('invalid_config', `cache maxReadBytes must be a positive integer, got ${n}`);
+  return n;
+}
 
 /** Whether `ctx` is neither cancelled nor past its deadline (what `assertLive` lets through). */
 function isLive(ctx: EvalContext): boolean {
@@ -57,6 +70,7 @@ export function createEngine(opts: EngineOptions = {}): Engine {
     opts.cache === false
       ? undefined
       : createDispatchCache({ maxEntries: opts.cache?.maxEntries, maxBytes: opts.cache?.maxBytes });
+  const reads = opts.cache === false ? undefined : new ReadCache(readCacheBytes(opts.cache));
   const dispatch = createDispatch(cache);
   const inflight = cache ? new Map<string, InFlight>() : undefined;
 
@@ -222,9 +236,11 @@ export function createEngine(opts: EngineOptions = {}): Engine {
             misses: cache.misses,
             entries: cache.lru.size,
             bytes: cache.lru.calculatedSize,
+            ...(reads ? { reads: reads.stats() } : {}),
           }
         : { hits: 0, misses: 0, entries: 0, bytes: 0 };
     },
+    ...(reads ? { reads } : {}),
   };
   return engine;
 }

@@ -5,6 +5,7 @@
 import type { AppError } from '../errors.ts';
 import type { ObjectRef, SubjectRef, Tuple } from '../model/index.ts';
 import type { SchemaIR } from '../schema/ir.ts';
+import type { ReadCache, ReadCacheStats } from './read-cache.ts';
 import type { SnapshotReader } from '../store/types.ts';
 import type { Proof } from './proof.ts';
 
@@ -107,7 +108,19 @@ export interface Engine {
    * Cache counters since creation and what the cache holds now: entries and their estimated heap
    * bytes (all zero when the cache is off).
    */
-  stats(): { hits: number; misses: number; entries: number; bytes: number };
+  stats(): {
+    hits: number;
+    misses: number;
+    entries: number;
+    bytes: number;
+    /** The read cache of the lookups' walks on networked stores (absent when the cache is off). */
+    reads?: ReadCacheStats;
+  };
+  /**
+   * Per-id store reads shared by the lookups' walks across requests at one revision (present when
+   * the cache is on; used on networked readers only). See read-cache.ts.
+   */
+  readonly reads?: ReadCache;
 }
 
 export interface EngineOptions {
@@ -118,7 +131,14 @@ export interface EngineOptions {
    * bytes (default 256 MiB, or a quarter of V8's heap limit when that is smaller) and, when given,
    * at most `maxEntries` entries; the least recently used entries go first.
    */
-  readonly cache?: false | { readonly maxEntries?: number; readonly maxBytes?: number };
+  readonly cache?:
+    | false
+    | {
+        readonly maxEntries?: number;
+        readonly maxBytes?: number;
+        /** Bytes of the lookups' read cache (default a quarter of `maxBytes`' default or value). */
+        readonly maxReadBytes?: number;
+      };
   /**
    * Also issue every read a permission node can reach on its resource before evaluating it
    * (default false: concurrent operands already put those reads in flight together).

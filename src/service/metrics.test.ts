@@ -45,6 +45,18 @@ describe('Prometheus exposition', () => {
     expect(text).toContain('clove_engine_cache_hit_ratio 0.75');
     expect(text).toContain('clove_engine_cache_entries 7');
     expect(text).toContain('clove_engine_cache_bytes 2048');
+    expect(text).not.toMatch(/^clove_engine_read_cache_hits /m);
+  });
+
+  it('exports the read cache of the lookups when the engine has one', () => {
+    const text = createMetrics(() => ({
+      hits: 0,
+      misses: 0,
+      reads: { hits: 40, misses: 9, bytes: 4096 },
+    })).registry.render();
+    expect(text).toContain('clove_engine_read_cache_hits 40');
+    expect(text).toContain('clove_engine_read_cache_misses 9');
+    expect(text).toContain('clove_engine_read_cache_bytes 4096');
   });
 
   it('refuses a metric name twice', () => {

@@ -197,6 +197,10 @@ export interface CloveMetrics {
   /** What the engine cache holds now: entries and their estimated heap bytes. */
   readonly cacheEntries: Gauge;
   readonly cacheBytes: Gauge;
+  /** The lookups' read cache (per-id store reads at one revision): hits, misses, estimated bytes. */
+  readonly readCacheHits: Gauge;
+  readonly readCacheMisses: Gauge;
+  readonly readCacheBytes: Gauge;
   /** Requests being served right now. */
   readonly inFlight: Gauge;
 }
@@ -204,7 +208,13 @@ export interface CloveMetrics {
 /** Creates the registry with Clove's metrics. `cacheStats` is read lazily at scrape time. */
 export function createMetrics(
   cacheStats: () =>
-    | { hits: number; misses: number; entries?: number; bytes?: number }
+    | {
+        hits: number;
+        misses: number;
+        entries?: number;
+        bytes?: number;
+        reads?: { hits: number; misses: number; bytes: number };
+      }
     | undefined = () => undefined,
 ): CloveMetrics {
   const registry = new MetricsRegistry();
@@ -253,6 +263,27 @@ export function createMetrics(
         'clove_engine_cache_bytes',
         'Estimated heap bytes of the engine cache entries now (bounded by CLOVE_CACHE_MAX_BYTES).',
         () => cacheStats()?.bytes,
+      ),
+    ),
+    readCacheHits: registry.register(
+      new Gauge(
+        'clove_engine_read_cache_hits',
+        'Lookup walk reads answered from the read cache since start (one per id).',
+        () => cacheStats()?.reads?.hits,
+      ),
+    ),
+    readCacheMisses: registry.register(
+      new Gauge(
+        'clove_engine_read_cache_misses',
+        'Lookup walk reads the read cache did not hold since start (one per id).',
+        () => cacheStats()?.reads?.misses,
+      ),
+    ),
+    readCacheBytes: registry.register(
+      new Gauge(
+        'clove_engine_read_cache_bytes',
+        'Estimated heap bytes of the read cache now (a quarter of CLOVE_CACHE_MAX_BYTES).',
+        () => cacheStats()?.reads?.bytes,
       ),
     ),
     inFlight: registry.register(

@@ -4,7 +4,9 @@
  * union path are allowed outright, the rest are confirmed with the check engine in id order, so every
  * answer agrees with check (the cross-API law) including intersections, exclusions, `.all` and caveats.
  */
+import type { SnapshotReader } from '../../store/types.ts';
 import { Budget, isOutOfTime, OutOfTime } from './budget.ts';
+import { walkReader } from './cached-reads.ts';
 import { confirmAll } from './confirm.ts';
 import { encodeCursor, mustDecodeCursor } from './cursor.ts';
 import type { Members } from './members.ts';
@@ -164,6 +166,7 @@ function queryKey(req: LookupResourcesRequest): string {
  */
 function candidateSource(
   ctx: LookupContext,
+  reader: SnapshotReader,
   req: LookupResourcesRequest,
   budget: Budget,
 ): (capacity: number, after: string | undefined) => Promise<SmallestIds> {
@@ -172,13 +175,13 @@ function candidateSource(
   if (answeredByOneWalk(graph, type, name)) {
     return async (capacity, after) => {
       const top = new SmallestIds(capacity, after);
-      await reverseReach(ctx.reader, graph, subject, type, name, budget, top);
+      await reverseReach(reader, graph, subject, type, name, budget, top);
       return top;
     };
   }
   let members: Promise<Members> | undefined;
   return async (capacity, after) => {
-    members ??= resourceMembers(ctx.reader, graph, subject, type, name, budget);
+    members ??= resourceMembers(reader, graph, subject, type, name, budget);
     const top = new SmallestIds(capacity, after);
     for (const [id, exact] of await members) top.add(id, exact);
     return top;
@@ -197,7 +200,7 @@ async function* pages(
   const key = queryKey(req);
   const after = req.cursor === undefined ? undefined : mustDecodeCursor(key, req.cursor);
   const budget = new Budget(ctx);
-  const fetch = candidateSource(ctx, req, budget);
+  const fetch = candidateSource(ctx, walkReader(engine.reads, ctx), req, budget);
   let emitted = 0;
   let last: string | undefined;
   // If nothing was emitted yet, resume from where the request started: whatever was found so far

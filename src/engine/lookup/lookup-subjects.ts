@@ -7,6 +7,7 @@
  */
 import { ELLIPSIS } from '../../model/index.ts';
 import { Budget, isOutOfTime } from './budget.ts';
+import { walkReader } from './cached-reads.ts';
 import { confirmAll } from './confirm.ts';
 import { forwardCollect, type FoundSubjects } from './forward-walk.ts';
 import { EXACT, POSITIVE, schemaGraph } from './schema-graph.ts';
@@ -38,9 +39,10 @@ export async function lookupSubjects(
   const limit = normaliseLimit(req.limit);
   const budget = new Budget(ctx);
   const graph = schemaGraph(ctx.schema);
+  const reader = walkReader(engine.reads, ctx);
   const walk = (includeNegative: boolean): Promise<FoundSubjects> =>
     forwardCollect(
-      ctx.reader,
+      reader,
       graph,
       req.resource,
       req.permission,
@@ -57,7 +59,7 @@ export async function lookupSubjects(
     // `&`, `-`, `.all` without wildcards: decide most subjects by set algebra over the parts.
     const members = worthSetAlgebra(graph, req.resource.type, req.permission)
       ? await subjectMembers(
-          ctx.reader,
+          reader,
           graph,
           req.resource,
           req.permission,

@@ -5,6 +5,7 @@
  */
 import type { ObjectRef, SubjectRef } from '../../model/index.ts';
 import type { OrderedPage, SnapshotReader } from '../../store/types.ts';
+import type { ReadCache } from '../read-cache.ts';
 import type { BulkCheckItem, CheckRequest, CheckResult, EvalContext } from '../types.ts';
 
 export type { CheckRequest, CheckResult };
@@ -28,6 +29,8 @@ export type LookupContext = EvalContext;
 export interface LookupEngine {
   check(ctx: EvalContext, req: CheckRequest): Promise<CheckResult>;
   bulkCheck?(ctx: EvalContext, reqs: readonly CheckRequest[]): Promise<BulkCheckItem[]>;
+  /** The engine's read cache, when it has one: the walks' reads go through it (cached-reads.ts). */
+  readonly reads?: ReadCache;
 }
 
 /** One resource found by lookupResources. */
