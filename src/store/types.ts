@@ -102,6 +102,22 @@ export interface ClosureQuery {
     readonly subjectIds: readonly string[];
     readonly subjectRelation: string;
   };
+  /**
+   * Upwards only: by-subject reads to answer on every expanded id as well, returned in
+   * `ClosureResult.up` in the same order. Read `r` is `query({ resourceType: r.resourceType,
+   * relation: r.relation, subjectType: q.resourceType, subjectIds: expanded, subjectRelation:
+   * r.subjectRelation })` (any subject relation when absent): what the lookups' reverse walk asks
+   * next of the ids a nesting reached (the folders granting to every group found, the documents in
+   * every folder of a subtree), in the same store call as the nesting.
+   */
+  readonly upReads?: readonly ClosureUpRead[];
+}
+
+/** One by-subject read of an upward closure on its expanded ids (see `ClosureQuery.upReads`). */
+export interface ClosureUpRead {
+  readonly resourceType: string;
+  readonly relation: string;
+  readonly subjectRelation?: string;
 }
 
 /** One extra read of a closure: relation `relation` with this subject filter (any id when no ids). */
@@ -126,6 +142,8 @@ export interface ClosureResult {
   readonly also?: Tuple[][];
   /** With `ClosureQuery.startReads`: per read, exactly what `query` returns for it on the start ids. */
   readonly start?: Tuple[][];
+  /** With `ClosureQuery.upReads`: per read, exactly what `query` returns for it over all expanded ids. */
+  readonly up?: Tuple[][];
 }
 
 /** One ordered page of a tuple query: tuples with `resource.id > afterResourceId`, at most `limit`. */

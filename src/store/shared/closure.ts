@@ -69,6 +69,7 @@ export async function closureByLevels(query: Query, q: ClosureQuery): Promise<Cl
   if (q.also && !up && q.subjectRelation === undefined) {
     return { expanded, tuples, also: await alsoReads(query, q, expanded) };
   }
+  if (up && q.upReads) return { expanded, tuples, up: await upReads(query, q, expanded) };
   if (!q.direct || up || from !== undefined) return { expanded, tuples };
   const direct = await query({
     resourceType: q.resourceType,
@@ -102,5 +103,20 @@ async function alsoReads(query: Query, q: ClosureQuery, expanded: readonly strin
 async function startReads(query: Query, q: ClosureQuery, from: string) {
   const out: Tuple[][] = [];
   for (const a of q.startReads ?? []) out.push(await query(extraRead(from, q.resourceIds, a)));
+  return out;
+}
+
+async function upReads(query: Query, q: ClosureQuery, expanded: readonly string[]) {
+  const out: Tuple[][] = [];
+  for (const r of q.upReads ?? [])
+    out.push(
+      await query({
+        resourceType: r.resourceType,
+        relation: r.relation,
+        subjectType: q.resourceType,
+        subjectIds: expanded,
+        ...(r.subjectRelation !== undefined ? { subjectRelation: r.subjectRelation } : {}),
+      }),
+    );
   return out;
 }
