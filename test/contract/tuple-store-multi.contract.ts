@@ -17,6 +17,7 @@ import type {
 } from '../../src/store/index.ts';
 import { closureByLevels } from '../../src/store/shared/closure.ts';
 import { create, del, type StoreFactory, storeRunner, t } from './support.ts';
+import { describeClosureUpReads } from './tuple-store-up-reads.contract.ts';
 
 // Stored ids: a few plain ones (so nesting chains and cycles are common) and one with every
 // punctuation mark an id admits. Queries also ask for ids no tuple can have, which need quoting in
@@ -129,6 +130,7 @@ function normal(r: ClosureResult) {
     direct: r.direct ? sorted(r.direct) : undefined,
     also: r.also?.map(sorted),
     start: r.start?.map(sorted),
+    up: r.up?.map(sorted),
   };
 }
 
@@ -166,10 +168,11 @@ export function describeTupleMultiReads(factory: StoreFactory): void {
     );
 
     it(
-      'queryClosure answers what level-by-level reads do (typed, whole, direct, up, start type, extra and start reads; cycles end)',
+      'queryClosure answers what level-by-level reads do (typed, whole, direct, up, start type, extra, start and up reads; cycles end)',
       withStore(async (s) => {
         const revs = await seed(s, 11, NOW);
         let nested = 0;
+        let upFound = 0;
         const arb = fc.record({
           rev: fc.constantFrom(...revs),
           resourceType: fc.constantFrom(...TYPES),
@@ -222,6 +225,21 @@ export function describeTupleMultiReads(factory: StoreFactory): void {
             }),
             { nil: undefined },
           ),
+          // Up closures' reads on the expanded ids: any subject relation when absent.
+          upReads: fc.option(
+            fc.array(
+              fc.record(
+                {
+                  resourceType: fc.constantFrom(...TYPES),
+                  relation: fc.constantFrom(...RELATIONS),
+                  subjectRelation: fc.constantFrom('...', 'member'),
+                },
+                { requiredKeys: ['resourceType', 'relation'] },
+              ),
+              { maxLength: 3 },
+            ),
+            { nil: undefined },
+          ),
         });
         await fc.assert(
           fc.asyncProperty(arb, async (a) => {
@@ -249,16 +267,21 @@ export function describeTupleMultiReads(factory: StoreFactory): void {
                 ? { startReads: a.startReads }
                 : {}),
               ...(a.direct ? { direct: a.direct } : {}),
+              ...(a.upReads !== undefined && a.up ? { upReads: a.upReads } : {}),
             };
             const got = await closure(reader)(q);
             const want = await closureByLevels((x) => reader.query(x), q);
             expect(normal(got)).toEqual(normal(want));
             if (got.tuples.length > 1 && got.expanded.length > q.resourceIds.length) nested++;
+            if (got.up?.some((r) => r.length > 0) && got.expanded.length > q.resourceIds.length)
+              upFound++;
           }),
           { seed: 20261124, numRuns: 80 },
         );
-        // Some cases really followed nesting (more ids expanded than given, several tuples).
+        // Some cases really followed nesting (more ids expanded than given, several tuples), and
+        // some up reads found tuples on a closure that reached beyond its start ids.
         expect(nested).toBeGreaterThanOrEqual(5);
+        expect(upFound).toBeGreaterThanOrEqual(3);
       }),
     );
 
@@ -364,5 +387,7 @@ export function describeTupleMultiReads(factory: StoreFactory): void {
         expect(normal(none)).toEqual({ expanded: [], tuples: [], direct: undefined });
       }),
     );
+
+    describeClosureUpReads(factory);
   });
 }

@@ -10,7 +10,7 @@
 import type { PGlite } from '@electric-sql/pglite';
 import type { Sql } from 'postgres';
 import type { Revision, Tuple } from '../../model/index.ts';
-import type { ClosureAlsoRead, ClosureQuery, ClosureResult } from '../types.ts';
+import type { ClosureAlsoRead, ClosureQuery, ClosureResult, ClosureUpRead } from '../types.ts';
 import type { SqlDriver } from './driver.ts';
 import { type RawTupleRow, textArray, toTuples } from './sql-point-queries.ts';
 
@@ -57,7 +57,7 @@ function statement(typed: boolean, direct: boolean): string {
  * Upwards (`direction: 'up'`): `$3` are subject ids; each level reads the tuples whose subject is
  * `$1:id` (with subject relation `$6` when typed) and follows their resource ids.
  */
-function upStatement(typed: boolean): string {
+function upClosure(typed: boolean): string {
   const subject = typed ? ' AND t.subject_relation = $6' : '';
   return (
     `WITH RECURSIVE e(${COLS}) AS (` +
@@ -65,7 +65,34 @@ function upStatement(typed: boolean): string {
     ` AND t.subject_type = $1 AND t.subject_id = ANY($3::text[])${subject}${VISIBLE}` +
     ` UNION SELECT ${T_COLS} FROM e JOIN clove_tuples t ON t.resource_type = $1 AND t.relation = $2` +
     ` AND t.subject_type = $1 AND t.subject_id = e.resource_id${subject}${VISIBLE}` +
-    `) SELECT false AS d, ${COLS} FROM e`
+    ')'
+  );
+}
+
+/** The upward closure alone. */
+function upStatement(typed: boolean): string {
+  return `${upClosure(typed)} SELECT false AS d, ${COLS} FROM e`;
+}
+
+/**
+ * Upwards with by-subject reads on every expanded id (`ClosureQuery.upReads`): rows carry `k`, -1
+ * for the closure's own tuples and the read's index otherwise. The reads are bound as parallel
+ * arrays, one row per read, from `$6` whole or `$7` typed (whole binds no `$6`, and Postgres
+ * refuses a parameter it cannot type): index, resource type, relation, and subject relation or ''
+ * for any ('' is neither a relation name nor `...`). `x` is the expanded set, each id once (UNION),
+ * so an id two chains reach gives its reads once; each (id, read) pair probes the subject index on
+ * (subject type, subject id, resource type, relation), the subject relation filtered in the index.
+ */
+function upWithReads(typed: boolean): string {
+  const n = typed ? 7 : 6;
+  return (
+    `${upClosure(typed)}, x(id) AS (SELECT unnest($3::text[]) UNION SELECT e.resource_id FROM e)` +
+    ` SELECT -1 AS k, ${COLS} FROM e` +
+    ` UNION ALL SELECT a.k, ${T_COLS} FROM x CROSS JOIN` +
+    ` unnest($${n}::int4[], $${n + 1}::text[], $${n + 2}::text[], $${n + 3}::text[])` +
+    ' AS a(k, rt, rel, sr) JOIN clove_tuples t ON t.subject_type = $1 AND t.subject_id = x.id' +
+    ' AND t.resource_type = a.rt AND t.relation = a.rel' +
+    ` AND (a.sr = '' OR t.subject_relation = a.sr)${VISIBLE}`
   );
 }
 
@@ -123,7 +150,8 @@ function withAlso(fromStart: boolean): string {
 
 /**
  * Statement texts: by `typed * 2 + direct` downwards, then up whole (4), up typed (5), from a
- * start type (6), whole with extra reads (7), from a start type with extra reads (8).
+ * start type (6), whole with extra reads (7), from a start type with extra reads (8), up whole
+ * with reads (9), up typed with reads (10).
  */
 const TEXTS = [
   statement(false, false),
@@ -135,6 +163,8 @@ const TEXTS = [
   FROM_START_TYPE,
   withAlso(false),
   withAlso(true),
+  upWithReads(false),
+  upWithReads(true),
 ];
 
 /**
@@ -199,6 +229,16 @@ function startParams(reads: readonly ClosureAlsoRead[], ids: readonly string[]):
   ];
 }
 
+/** The up reads as the statement's parallel arrays (one row per read; '' for any subject relation). */
+function upReadParams(reads: readonly ClosureUpRead[]): unknown[] {
+  return [
+    `{${reads.map((_, i) => i).join(',')}}`,
+    textArray(reads.map((r) => r.resourceType)),
+    textArray(reads.map((r) => r.relation)),
+    textArray(reads.map((r) => r.subjectRelation ?? '')),
+  ];
+}
+
 /** Builds the closure read for a driver (prepared statements on Postgres). */
 export function createClosureRead(driver: SqlDriver): ClosureRead {
   const client = driver.reads ?? (driver.db as unknown as { $client: unknown }).$client;
@@ -224,6 +264,7 @@ export function createClosureRead(driver: SqlDriver): ClosureRead {
           start: q.startReads.map(() => []),
         };
       if (q.also && whole) return { expanded: [], tuples: [], also: q.also.map(() => []) };
+      if (!down && q.upReads) return { expanded: [], tuples: [], up: q.upReads.map(() => []) };
       return q.direct && down && q.startType === undefined
         ? { expanded: [], tuples: [], direct: [] }
         : { expanded: [], tuples: [] };
@@ -266,11 +307,27 @@ export function createClosureRead(driver: SqlDriver): ClosureRead {
       for (const t of tuples) if (t.subject.type === q.resourceType) expanded.add(t.subject.id);
       return { expanded: [...expanded], tuples };
     }
+    if (q.direction === 'up' && q.upReads !== undefined && q.upReads.length > 0) {
+      params.push(...upReadParams(q.upReads));
+      const rows = await run(typed ? 10 : 9, params);
+      const decoded = toTuples(rows);
+      const tuples: Tuple[] = [];
+      const up: Tuple[][] = q.upReads.map(() => []);
+      for (let i = 0; i < rows.length; i++) {
+        const k = Number((rows[i] as unknown as { k: number }).k);
+        (k === -1 ? tuples : (up[k] as Tuple[])).push(decoded[i] as Tuple);
+      }
+      const expanded = new Set(start);
+      for (const t of tuples) expanded.add(t.resource.id);
+      return { expanded: [...expanded], tuples, up };
+    }
     if (q.direction === 'up') {
       const tuples = toTuples(await run(typed ? 5 : 4, params));
       const expanded = new Set(start);
       for (const t of tuples) expanded.add(t.resource.id);
-      return { expanded: [...expanded], tuples };
+      return q.upReads
+        ? { expanded: [...expanded], tuples, up: [] }
+        : { expanded: [...expanded], tuples };
     }
     const d = q.direct;
     if (d) params.push(d.subjectType, textArray(d.subjectIds), d.subjectRelation);
