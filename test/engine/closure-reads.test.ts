@@ -6,7 +6,12 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { createEngine, type Engine, type EvalContext } from '../../src/engine/index.ts';
+import {
+  createEngine,
+  type Engine,
+  type EvalContext,
+  lookupResources,
+} from '../../src/engine/index.ts';
 import { parseTuple } from '../../src/model/index.ts';
 import { compileSchema } from '../../src/schema/index.ts';
 import {
@@ -43,7 +48,10 @@ const DOCS = ['plan', 'memo', 'loose', 'none'];
 const PERMISSIONS = ['view', 'read', 'edit', 'share', 'delete'];
 
 /** A reader shaped like the SQL stores' (async reads, queryMany, queryClosure) that logs calls. */
-function networked(base: SnapshotReader, opts: { ignoreStartReads?: boolean } = {}) {
+function networked(
+  base: SnapshotReader,
+  opts: { ignoreStartReads?: boolean; ignoreUpReads?: boolean } = {},
+) {
   const calls: string[] = [];
   const closures: ClosureQuery[] = [];
   const closure = base.queryClosure?.bind(base);
@@ -62,6 +70,10 @@ function networked(base: SnapshotReader, opts: { ignoreStartReads?: boolean } = 
     queryClosure: async (q: ClosureQuery) => {
       calls.push('closure');
       closures.push(q);
+      if (opts.ignoreUpReads) {
+        const { upReads: _ignored, ...rest } = q;
+        return closure(rest);
+      }
       if (!opts.ignoreStartReads) return closure(q);
       const { startReads: _dropped, ...rest } = q;
       return closure(rest);
@@ -137,5 +149,66 @@ describe('closure reads on a networked reader', () => {
     ]);
     expect(groups?.resourceType).toBe('group');
     expect([...(groups?.resourceIds ?? [])].sort()).toEqual(['core', 'eng']);
+  });
+});
+
+/** Every lookupResources answer (documents and folders, three permissions, every user). */
+async function lookups(engine: Engine, ctx: EvalContext): Promise<string[]> {
+  const out: string[] = [];
+  for (const resourceType of ['document', 'folder'])
+    for (const permission of ['view', 'edit', resourceType === 'document' ? 'read' : 'view'])
+      for (const user of USERS) {
+        const r = await lookupResources(engine, ctx, {
+          resourceType,
+          permission,
+          subject: { type: 'user', id: user, relation: '...' },
+        });
+        const ids = r.results.map((x) => `${x.resourceId}:${x.permissionship}`).join(',');
+        out.push(`${resourceType}#${permission}@${user}=${ids}`);
+      }
+  return out;
+}
+
+describe('lookup walks on a networked reader', () => {
+  it('answer as on the in-process reader, with and without upReads honoured, and carry reads', async () => {
+    const store = createMemoryStore();
+    const schema = compileSchema(SCHEMA);
+    const rev = await store.write(TUPLES.map((t) => ({ op: 'create', tuple: parseTuple(t) })));
+    const snapshot = store.snapshot(rev);
+    const want = await lookups(createEngine({ cache: false }), { schema, reader: snapshot });
+    expect(want.filter((a) => !a.endsWith('=')).length).toBeGreaterThan(10);
+    const calls: number[] = [];
+    for (const ignoreUpReads of [false, true]) {
+      const net = networked(snapshot, { ignoreUpReads });
+      const engine = createEngine({ cache: false });
+      expect(await lookups(engine, { schema, reader: net.reader })).toEqual(want);
+      calls.push(net.calls.length);
+      if (!ignoreUpReads) expect(net.closures.some((q) => q.upReads?.length)).toBe(true);
+    }
+    // Honoured, the reads carried by closures are not asked again.
+    expect(calls[0]).toBeLessThan(calls[1] as number);
+  });
+
+  it('reads the documents of a user in three rounds, the reads of a nesting carried by its closure', async () => {
+    const store = createMemoryStore();
+    const schema = compileSchema(SCHEMA);
+    const rev = await store.write(TUPLES.map((t) => ({ op: 'create', tuple: parseTuple(t) })));
+    const net = networked(store.snapshot(rev));
+    const r = await lookupResources(
+      createEngine({ cache: false }),
+      { schema, reader: net.reader },
+      {
+        resourceType: 'document',
+        permission: 'view',
+        subject: { type: 'user', id: 'bob', relation: '...' },
+      },
+    );
+    expect(r.results.map((x) => x.resourceId)).toEqual(['loose', 'memo', 'plan']);
+    // 1: the user's grants and groups. 2, at once: the groups' closure carrying their grants
+    // (folder:other, document:memo) and the closure below folder:leaf (granted to user:*)
+    // carrying its documents. 3: the closure below folder:other, asked for both `view` and
+    // `edit` but sent once.
+    expect(net.calls).toEqual(['many', 'closure', 'closure', 'closure']);
+    expect(net.closures[0]?.upReads?.length).toBe(6);
   });
 });

@@ -70,6 +70,17 @@ const closureArb: fc.Arbitrary<ClosureQuery> = fc.record(
     resourceIds: idsArb,
     subjectRelation: fc.constant('member'),
     direction: fc.constant('up' as const),
+    upReads: fc.array(
+      fc.record(
+        {
+          resourceType: fc.constantFrom('group', 'doc'),
+          relation: fc.constantFrom('member', 'viewer'),
+          subjectRelation: fc.constantFrom('...', 'member'),
+        },
+        { requiredKeys: ['resourceType', 'relation'] },
+      ),
+      { maxLength: 3 },
+    ),
   },
   { requiredKeys: ['resourceType', 'relation', 'resourceIds', 'direction'] },
 );
@@ -91,7 +102,11 @@ async function answer(r: SnapshotReader, op: Op): Promise<unknown> {
   if (op.kind === 'many')
     return (await (r.queryMany as NonNullable<SnapshotReader['queryMany']>)(op.qs)).map(bag);
   const res = await (r.queryClosure as NonNullable<SnapshotReader['queryClosure']>)(op.q);
-  return { expanded: [...res.expanded].sort(), tuples: bag(res.tuples) };
+  return {
+    expanded: [...res.expanded].sort(),
+    tuples: bag(res.tuples),
+    up: res.up?.map(bag),
+  };
 }
 
 describe('withReadCache', () => {
@@ -170,6 +185,37 @@ describe('withReadCache', () => {
     const third = storeReader(tuples);
     await withReadCache(third, cache, 's|8|').query(byUser);
     expect(third.calls).toBe(1);
+  });
+
+  it('answers a closure with upReads from the cache for every id it reached, not only its start', async () => {
+    const tuples = [
+      'group:b#member@group:a#member',
+      'group:c#member@group:b#member',
+      'doc:d1#viewer@group:c#member',
+      'doc:d2#viewer@group:a#member',
+      'doc:d3#viewer@user:u',
+    ].map(parseTuple);
+    const q: ClosureQuery = {
+      resourceType: 'group',
+      relation: 'member',
+      resourceIds: ['a'],
+      subjectRelation: 'member',
+      direction: 'up',
+      upReads: [{ resourceType: 'doc', relation: 'viewer', subjectRelation: 'member' }],
+    };
+    const cache = new ReadCache(1 << 20);
+    const closureOf = (r: SnapshotReader) =>
+      (r.queryClosure as NonNullable<SnapshotReader['queryClosure']>)(q);
+    const first = storeReader(tuples);
+    const cold = await closureOf(withReadCache(first, cache, 's|7|'));
+    const second = storeReader(tuples);
+    const warm = await closureOf(withReadCache(second, cache, 's|7|'));
+    expect(second.calls).toBe(0);
+    expect(warm.up?.map(bag)).toEqual(cold.up?.map(bag));
+    expect(bag(warm.up?.[0] ?? [])).toEqual([
+      'doc:d1#viewer@group:c#member',
+      'doc:d2#viewer@group:a#member',
+    ]);
   });
 
   it('leaves in-process readers (no queryMany) and a missing cache alone', () => {

@@ -9,7 +9,13 @@
  * a handful of dependent store rounds, each worth about half a millisecond on Postgres.
  */
 import type { Tuple } from '../../model/index.ts';
-import type { ClosureQuery, ClosureResult, SnapshotReader, TupleQuery } from '../../store/types.ts';
+import type {
+  ClosureQuery,
+  ClosureResult,
+  ClosureUpRead,
+  SnapshotReader,
+  TupleQuery,
+} from '../../store/types.ts';
 import { schemaTag } from '../check/dispatcher.ts';
 import type { ReadCache } from '../read-cache.ts';
 import type { EvalContext } from '../types.ts';
@@ -74,7 +80,7 @@ const flat = (held: readonly (readonly Tuple[])[]): Tuple[] => {
   return out;
 };
 
-/** A plain upward closure (no extra reads), the only kind the walks ask for. */
+/** An upward closure with no reads but `upReads`, the only kind the walks ask for. */
 function plainUp(q: ClosureQuery): boolean {
   return (
     q.direction === 'up' &&
@@ -93,6 +99,17 @@ function levelRead(q: ClosureQuery, ids: readonly string[]): TupleQuery {
     subjectType: q.resourceType,
     subjectIds: ids,
     ...(q.subjectRelation !== undefined ? { subjectRelation: q.subjectRelation } : {}),
+  };
+}
+
+/** The by-subject read `r` of an upward closure on `type` over `ids` (`ClosureQuery.upReads`). */
+function upRead(type: string, r: ClosureUpRead, ids: readonly string[]): TupleQuery {
+  return {
+    resourceType: r.resourceType,
+    relation: r.relation,
+    subjectType: type,
+    subjectIds: ids,
+    ...(r.subjectRelation !== undefined ? { subjectRelation: r.subjectRelation } : {}),
   };
 }
 
@@ -146,10 +163,22 @@ export function withReadCache(
     ? async (q: ClosureQuery): Promise<ClosureResult> => {
         if (!plainUp(q) || q.resourceIds.length === 0) return closure(q);
         const p = perIdOf(scope, levelRead(q, q.resourceIds)) as PerId;
+        const ups = (q.upReads ?? []).map(
+          (r) => perIdOf(scope, upRead(q.resourceType, r, q.resourceIds)) as PerId,
+        );
         const rebuilt = closureFromCache(cache, p.base, q.resourceIds, now);
-        if (rebuilt) return rebuilt;
+        if (rebuilt) {
+          const up = ups.map((u) => lookUp(cache, { ...u, ids: rebuilt.expanded }, now));
+          if (up.every((u) => u.missing.length === 0))
+            return q.upReads ? { ...rebuilt, up: up.map((u) => flat(u.held)) } : rebuilt;
+        }
         const res = await closure(q);
         record(cache, p, res.expanded, res.tuples, [], now);
+        // A store that ignores `upReads` answers without `up`: nothing to record for them.
+        if (res.up)
+          ups.forEach((u, i) => {
+            record(cache, u, res.expanded, res.up?.[i] ?? [], [], now);
+          });
         return res;
       }
     : undefined;

@@ -8,7 +8,7 @@
  * allowed, no check needed), false when it is a candidate that the check engine must confirm.
  */
 import { ELLIPSIS, type SubjectRef, type Tuple } from '../../model/index.ts';
-import type { SnapshotReader, TupleQuery } from '../../store/types.ts';
+import type { ClosureUpRead, SnapshotReader, TupleQuery } from '../../store/types.ts';
 import { assertTime, type Budget } from './budget.ts';
 import type { Members } from './members.ts';
 import { nodeKey, type NodeKey, type ReverseEdge, type SchemaGraph } from './schema-graph.ts';
@@ -103,7 +103,6 @@ export async function reverseReach(
   // sink after its last resource id (ids beyond it were not read).
   const walkReads = new WalkReads(reader);
   const plain = (q: TupleQuery) => walkReads.query(q);
-  const nested = (q: TupleQuery) => walkReads.nested(q);
   const limited =
     bound && ordered
       ? async (q: TupleQuery): Promise<Tuple[]> => {
@@ -126,7 +125,10 @@ export async function reverseReach(
   // nesting, every level of it is walked in memory and the reads below all its levels (the
   // documents of every folder in a subtree) are one store round instead of one per level.
   let deferred = new Map<ReverseEdge, Members>();
-  const defer = (edge: ReverseEdge, ids: Members): void => {
+  // The node each deferred edge leaves (edges are the graph's own objects, one list per node).
+  const source = new Map<ReverseEdge, NodeKey>();
+  const defer = (edge: ReverseEdge, ids: Members, from: NodeKey): void => {
+    source.set(edge, from);
     const prev = deferred.get(edge);
     if (!prev) {
       deferred.set(edge, new Map(ids));
@@ -134,9 +136,20 @@ export async function reverseReach(
     }
     for (const [id, exact] of ids) if (exact || !prev.has(id)) prev.set(id, exact);
   };
-  const followEdge = (edge: ReverseEdge, ids: Members): Promise<void> => {
+  // A read the plain path serves (not a nesting's closure, not a page's limited read).
+  const plainRead = (edge: ReverseEdge): boolean =>
+    sinkSide.has(edge.to) ? !bound : !selfNesting(edge);
+  const followEdge = (
+    edge: ReverseEdge,
+    ids: Members,
+    upReads: readonly ClosureUpRead[] = [],
+  ): Promise<void> => {
     const toSink = sinkSide.has(edge.to);
-    const read = toSink ? limited : selfNesting(edge) ? nested : plain;
+    const read = toSink
+      ? limited
+      : selfNesting(edge)
+        ? (q: TupleQuery) => walkReads.nested(q, upReads)
+        : plain;
     return follow(read, edge, ids, toSink ? sinkAdder(edge.to) : add);
   };
 
@@ -146,8 +159,32 @@ export async function reverseReach(
     if (dirty.size === 0) {
       const work = deferred;
       deferred = new Map();
-      for (const [edge, ids] of work) reads.push(followEdge(edge, ids));
+      // A nesting's closure carries the plain reads of the other edges out of its node, on every
+      // id it reaches (the grants to every group found, the documents of every folder below):
+      // those edges go after it and find their answers recorded, one store round fewer.
+      const carried = new Set<ReverseEdge>();
+      const withClosure: [ReverseEdge, Members, ClosureUpRead[]][] = [];
+      for (const [edge, ids] of work) {
+        if (sinkSide.has(edge.to) || !selfNesting(edge) || !walkReads.networked) continue;
+        const from = source.get(edge);
+        const upReads: ClosureUpRead[] = [];
+        for (const other of work.keys()) {
+          if (other === edge || source.get(other) !== from || !plainRead(other)) continue;
+          const r = upReadOf(other);
+          if (!r) continue;
+          upReads.push(r);
+          carried.add(other);
+        }
+        withClosure.push([edge, ids, upReads]);
+      }
+      for (const [edge, ids, upReads] of withClosure) reads.push(followEdge(edge, ids, upReads));
+      for (const [edge, ids] of work)
+        if (!carried.has(edge) && !withClosure.some(([e]) => e === edge))
+          reads.push(followEdge(edge, ids));
       await Promise.all(reads);
+      const after: Promise<void>[] = [];
+      for (const edge of carried) after.push(followEdge(edge, work.get(edge) as Members));
+      await Promise.all(after);
       continue;
     }
     const round = dirty;
@@ -160,7 +197,7 @@ export async function reverseReach(
           edge.kind !== 'computed' &&
           !walkReads.knows(edgeQuery(edge, ids))
         )
-          defer(edge, ids);
+          defer(edge, ids, node);
         else reads.push(followEdge(edge, ids));
       }
     }
@@ -238,6 +275,18 @@ function edgeQuery(edge: ReverseEdge, ids: Members): TupleQuery | undefined {
       subjectType: edge.subjectType,
       subjectIds: [...ids.keys()],
     };
+  return undefined;
+}
+
+/** An edge's by-subject read as a closure's `upReads` entry (wildcard and refs: none). */
+function upReadOf(edge: ReverseEdge): ClosureUpRead | undefined {
+  if (edge.kind === 'direct')
+    return {
+      resourceType: edge.toType,
+      relation: edge.toRel,
+      subjectRelation: edge.subjectRelation,
+    };
+  if (edge.kind === 'arrow') return { resourceType: edge.toType, relation: edge.tupleset };
   return undefined;
 }
 

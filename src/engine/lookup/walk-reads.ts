@@ -8,7 +8,12 @@
  * those ids are answered here. Readers without `queryMany` are queried directly.
  */
 import type { Tuple } from '../../model/index.ts';
-import type { SnapshotReader, TupleQuery } from '../../store/types.ts';
+import type {
+  ClosureResult,
+  ClosureUpRead,
+  SnapshotReader,
+  TupleQuery,
+} from '../../store/types.ts';
 
 interface Waiting {
   readonly q: TupleQuery;
@@ -25,6 +30,8 @@ export class WalkReads {
   private pending: Waiting[] = [];
   /** Answers known from closures: shape → subject id → tuples naming that subject. */
   private readonly known = new Map<string, Map<string, Tuple[]>>();
+  /** Closures asked by this walk, by read shape, ids and carried reads. */
+  private readonly closures = new Map<string, Promise<ClosureResult>>();
   readonly networked: boolean;
 
   constructor(private readonly reader: SnapshotReader) {
@@ -45,35 +52,61 @@ export class WalkReads {
   /**
    * The same answer as `query(q)` for a self-nesting read (`q.subjectType === q.resourceType`, by
    * subject ids): on a networked reader with `queryClosure`, one upward closure records the answer
-   * for every id above, so the rounds that follow the nesting ask nothing of the store.
+   * for every id above, so the rounds that follow the nesting ask nothing of the store. `upReads`
+   * (the reads of the other edges out of the same node) travel in the same closure and are
+   * recorded the same way for every id it expanded.
    */
-  async nested(q: TupleQuery): Promise<Tuple[]> {
+  async nested(q: TupleQuery, upReads: readonly ClosureUpRead[] = []): Promise<Tuple[]> {
     const cached = this.fromKnown(q);
     if (cached) return cached;
     const closure = this.reader.queryClosure;
     if (!this.networked || !closure || q.subjectIds === undefined || q.relation === undefined)
       return this.query(q);
-    const res = await closure.call(this.reader, {
-      resourceType: q.resourceType,
-      relation: q.relation,
-      resourceIds: q.subjectIds,
-      ...(q.subjectRelation !== undefined ? { subjectRelation: q.subjectRelation } : {}),
-      direction: 'up',
-    });
-    const shape = shapeOf(q);
+    // Two edges can ask the same closure in one round (a folder's `parent` under both `view` and
+    // `edit`): the second joins the first's store call.
+    const key = `${shapeOf(q)}\u0000${q.subjectIds.join('\u0000')}\u0000${JSON.stringify(upReads)}`;
+    let pending = this.closures.get(key);
+    if (!pending) {
+      pending = closure.call(this.reader, {
+        resourceType: q.resourceType,
+        relation: q.relation,
+        resourceIds: q.subjectIds,
+        ...(q.subjectRelation !== undefined ? { subjectRelation: q.subjectRelation } : {}),
+        direction: 'up',
+        ...(upReads.length > 0 ? { upReads } : {}),
+      });
+      this.closures.set(key, pending);
+    }
+    const res = await pending;
+    this.remember(shapeOf(q), res.expanded, res.tuples);
+    // A store that ignores `upReads` answers without `up`: those reads are then asked as usual.
+    if (res.up)
+      upReads.forEach((r, i) => {
+        const shape = shapeOf({
+          resourceType: r.resourceType,
+          relation: r.relation,
+          subjectType: q.resourceType,
+          ...(r.subjectRelation !== undefined ? { subjectRelation: r.subjectRelation } : {}),
+        });
+        this.remember(shape, res.expanded, res.up?.[i] ?? []);
+      });
+    return this.fromKnown(q) ?? [];
+  }
+
+  /** Records `tuples` as the complete answer of the by-subject read `shape` for each of `ids`. */
+  private remember(shape: string, ids: readonly string[], tuples: readonly Tuple[]): void {
     let bySubject = this.known.get(shape);
     if (!bySubject) {
       bySubject = new Map();
       this.known.set(shape, bySubject);
     }
     const found = new Map<string, Tuple[]>();
-    for (const t of res.tuples) {
+    for (const t of tuples) {
       const list = found.get(t.subject.id);
       if (list) list.push(t);
       else found.set(t.subject.id, [t]);
     }
-    for (const id of res.expanded) if (!bySubject.has(id)) bySubject.set(id, found.get(id) ?? []);
-    return this.fromKnown(q) ?? [];
+    for (const id of ids) if (!bySubject.has(id)) bySubject.set(id, found.get(id) ?? []);
   }
 
   /** True when `q` (a by-subject read) can be answered from closures without the store. */
