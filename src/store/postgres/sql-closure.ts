@@ -80,19 +80,25 @@ function upStatement(typed: boolean): string {
  * arrays, one row per read, from `$6` whole or `$7` typed (whole binds no `$6`, and Postgres
  * refuses a parameter it cannot type): index, resource type, relation, and subject relation or ''
  * for any ('' is neither a relation name nor `...`). `x` is the expanded set, each id once (UNION),
- * so an id two chains reach gives its reads once; each (id, read) pair probes the subject index on
- * (subject type, subject id, resource type, relation), the subject relation filtered in the index.
+ * so an id two chains reach gives its reads once.
+ *
+ * Why a LATERAL subquery behind `OFFSET 0` (which keeps the planner from flattening it): each
+ * (id, read) pair must probe the subject index on (subject type, subject id, resource type,
+ * relation). Joined flat, the planner (200k tuples) probed (subject type, subject id) only and
+ * hash-joined the reads after, reading every tuple naming each id (a folder's documents when only
+ * its grants were asked); with the pairs materialised first, the generic plan on a 10k-tuple store
+ * hash-joined a scan of every visible tuple (2.4 ms where 0.1 ms do). EXPLAIN ANALYZE of this form
+ * showed the four-column probe on 10k and 200k tuples, custom and generic plans alike.
  */
 function upWithReads(typed: boolean): string {
   const n = typed ? 7 : 6;
   return (
     `${upClosure(typed)}, x(id) AS (SELECT unnest($3::text[]) UNION SELECT e.resource_id FROM e)` +
-    ` SELECT -1 AS k, ${COLS} FROM e` +
-    ` UNION ALL SELECT a.k, ${T_COLS} FROM x CROSS JOIN` +
+    ` SELECT -1 AS k, ${COLS} FROM e UNION ALL SELECT a.k, r.* FROM x CROSS JOIN` +
     ` unnest($${n}::int4[], $${n + 1}::text[], $${n + 2}::text[], $${n + 3}::text[])` +
-    ' AS a(k, rt, rel, sr) JOIN clove_tuples t ON t.subject_type = $1 AND t.subject_id = x.id' +
-    ' AND t.resource_type = a.rt AND t.relation = a.rel' +
-    ` AND (a.sr = '' OR t.subject_relation = a.sr)${VISIBLE}`
+    ` AS a(k, rt, rel, sr) CROSS JOIN LATERAL (SELECT ${T_COLS} FROM clove_tuples t` +
+    ' WHERE t.subject_type = $1 AND t.subject_id = x.id AND t.resource_type = a.rt' +
+    ` AND t.relation = a.rel AND (a.sr = '' OR t.subject_relation = a.sr)${VISIBLE} OFFSET 0) r`
   );
 }
 
