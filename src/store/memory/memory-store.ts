@@ -117,21 +117,8 @@ class MemoryStore implements TupleStore {
     if (rev < min) throw revisionExpired(rev, min);
   }
 
-  snapshot(rev: Revision, opts: { now?: number } = {}): SnapshotReader {
-    const now = opts.now ?? this.clock();
-    const idx = this.idx;
-    return {
-      revision: rev,
-      now,
-      query: (q: TupleQuery) => Promise.resolve(queryRows(idx, q, rev, now)),
-      // Reads are in-process map lookups: the engine evaluates synchronously on them.
-      querySync: (q: TupleQuery) => queryRows(idx, q, rev, now),
-      // Sorted bucket copies merged by resource id: a page of lookupResources reads about a page.
-      queryOrdered: (q: TupleQuery, page: OrderedPage) =>
-        Promise.resolve(queryOrderedRows(idx, q, rev, now, page)),
-      queryClosure: (q: ClosureQuery) =>
-        closureByLevels((level) => queryRows(idx, level, rev, now), q),
-    };
+  snapshot(rev: Revision, opts?: { now?: number }): SnapshotReader {
+    return new MemorySnapshot(this.idx, rev, opts?.now ?? this.clock());
   }
 
   async write(ops: readonly WriteOp[], opts: GuardedWriteOptions = {}): Promise<Revision> {
@@ -442,5 +429,36 @@ class MemoryStore implements TupleStore {
       this.waiters.add(wake);
       signal?.addEventListener('abort', onAbort);
     });
+  }
+}
+
+/**
+ * A snapshot of the memory store: its reads at one revision, with expiration judged at `now`. The
+ * reads are own closures over the index (callers may copy a reader's members or call a read
+ * unbound), assigned in the constructor rather than written as an object literal's members. Why:
+ * a snapshot is made for every request, including the checks the engine's cache answers without
+ * reading it, and under tsx (how `clove serve` runs) esbuild's `keepNames` gives every closure of
+ * an object literal an `Object.defineProperty` for its name; a closure assigned to a member has no
+ * name to keep.
+ */
+class MemorySnapshot implements SnapshotReader {
+  readonly query: SnapshotReader['query'];
+  /** Reads are in-process map lookups: the engine evaluates synchronously on them. */
+  readonly querySync: NonNullable<SnapshotReader['querySync']>;
+  /** Sorted bucket copies merged by resource id: a page of lookupResources reads about a page. */
+  readonly queryOrdered: NonNullable<SnapshotReader['queryOrdered']>;
+  readonly queryClosure: NonNullable<SnapshotReader['queryClosure']>;
+
+  constructor(
+    idx: TupleIndexes,
+    readonly revision: Revision,
+    readonly now: number,
+  ) {
+    this.query = (q: TupleQuery) => Promise.resolve(queryRows(idx, q, revision, now));
+    this.querySync = (q: TupleQuery) => queryRows(idx, q, revision, now);
+    this.queryOrdered = (q: TupleQuery, page: OrderedPage) =>
+      Promise.resolve(queryOrderedRows(idx, q, revision, now, page));
+    this.queryClosure = (q: ClosureQuery) =>
+      closureByLevels((level) => queryRows(idx, level, revision, now), q);
   }
 }
