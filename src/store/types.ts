@@ -111,6 +111,16 @@ export interface ClosureQuery {
    * every folder of a subtree), in the same store call as the nesting.
    */
   readonly upReads?: readonly ClosureUpRead[];
+  /**
+   * Upwards only: `resourceIds` are ids of subjects `type:id#relation` (any subject relation when
+   * `relation` is absent) instead of `resourceType` ids. The first level is
+   * `query({ resourceType, relation, subjectType: type, subjectIds: resourceIds, subjectRelation })`
+   * (a user's groups), and the closure goes on upwards from the resources it finds, as from ids
+   * given without a start subject (the groups those are nested in). `expanded` then lists only the
+   * `resourceType` ids found, and `tuples` holds the first level's tuples too. Why: the lookups'
+   * reverse walk starts at a user, and its groups and their nesting become one store call.
+   */
+  readonly startSubject?: { readonly type: string; readonly relation?: string };
 }
 
 /** One by-subject read of an upward closure on its expanded ids (see `ClosureQuery.upReads`). */
@@ -144,6 +154,11 @@ export interface ClosureResult {
   readonly start?: Tuple[][];
   /** With `ClosureQuery.upReads`: per read, exactly what `query` returns for it over all expanded ids. */
   readonly up?: Tuple[][];
+  /**
+   * True when the closure was read from `ClosureQuery.startSubject`. A reader that does not know
+   * that field answers as if it were absent, and a caller must then not use the answer as one.
+   */
+  readonly fromSubject?: true;
 }
 
 /** One ordered page of a tuple query: tuples with `resource.id > afterResourceId`, at most `limit`. */

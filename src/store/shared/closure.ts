@@ -39,15 +39,26 @@ export async function closureByLevels(query: Query, q: ClosureQuery): Promise<Cl
   const up = q.direction === 'up';
   // A start type (down, whole) reads its ids once; only `resourceType` ids are expanded after.
   const from = !up && q.subjectRelation === undefined ? q.startType : undefined;
-  const seen = new Set<string>(from === undefined ? q.resourceIds : []);
+  // A start subject (up) reads the relation naming its ids once; only `resourceType` ids follow.
+  const subject = up ? q.startSubject : undefined;
+  const fromOther = from !== undefined || subject !== undefined;
+  const seen = new Set<string>(fromOther ? [] : q.resourceIds);
   const tuples: Tuple[] = [];
-  let level = from === undefined ? [...seen] : [...new Set(q.resourceIds)];
-  let first = from !== undefined;
+  let level = fromOther ? [...new Set(q.resourceIds)] : [...seen];
+  let first = fromOther;
   while (level.length > 0) {
     const found = await query(
-      first
-        ? { resourceType: from as string, relation: q.relation, resourceIds: level }
-        : closureLevelQuery(q, level),
+      !first
+        ? closureLevelQuery(q, level)
+        : subject
+          ? {
+              resourceType: q.resourceType,
+              relation: q.relation,
+              subjectType: subject.type,
+              subjectIds: level,
+              ...(subject.relation !== undefined ? { subjectRelation: subject.relation } : {}),
+            }
+          : { resourceType: from as string, relation: q.relation, resourceIds: level },
     );
     first = false;
     const next: string[] = [];
@@ -68,6 +79,12 @@ export async function closureByLevels(query: Query, q: ClosureQuery): Promise<Cl
   }
   if (q.also && !up && q.subjectRelation === undefined) {
     return { expanded, tuples, also: await alsoReads(query, q, expanded) };
+  }
+  if (up && subject) {
+    const ack = { fromSubject: true } as const;
+    return q.upReads
+      ? { expanded, tuples, up: await upReads(query, q, expanded), ...ack }
+      : { expanded, tuples, ...ack };
   }
   if (up && q.upReads) return { expanded, tuples, up: await upReads(query, q, expanded) };
   if (!q.direct || up || from !== undefined) return { expanded, tuples };
