@@ -131,6 +131,7 @@ function normal(r: ClosureResult) {
     also: r.also?.map(sorted),
     start: r.start?.map(sorted),
     up: r.up?.map(sorted),
+    fromSubject: r.fromSubject,
   };
 }
 
@@ -173,6 +174,7 @@ export function describeTupleMultiReads(factory: StoreFactory): void {
         const revs = await seed(s, 11, NOW);
         let nested = 0;
         let upFound = 0;
+        let fromSubject = 0;
         const arb = fc.record({
           rev: fc.constantFrom(...revs),
           resourceType: fc.constantFrom(...TYPES),
@@ -240,6 +242,17 @@ export function describeTupleMultiReads(factory: StoreFactory): void {
             ),
             { nil: undefined },
           ),
+          // Up closures from subjects of a type (the closure's own too) with a relation or any.
+          startSubject: fc.option(
+            fc.record(
+              {
+                type: fc.constantFrom('user', 'group', 'folder'),
+                relation: fc.constantFrom('...', 'member'),
+              },
+              { requiredKeys: ['type'] },
+            ),
+            { nil: undefined },
+          ),
         });
         await fc.assert(
           fc.asyncProperty(arb, async (a) => {
@@ -268,6 +281,7 @@ export function describeTupleMultiReads(factory: StoreFactory): void {
                 : {}),
               ...(a.direct ? { direct: a.direct } : {}),
               ...(a.upReads !== undefined && a.up ? { upReads: a.upReads } : {}),
+              ...(a.startSubject !== undefined && a.up ? { startSubject: a.startSubject } : {}),
             };
             const got = await closure(reader)(q);
             const want = await closureByLevels((x) => reader.query(x), q);
@@ -275,6 +289,7 @@ export function describeTupleMultiReads(factory: StoreFactory): void {
             if (got.tuples.length > 1 && got.expanded.length > q.resourceIds.length) nested++;
             if (got.up?.some((r) => r.length > 0) && got.expanded.length > q.resourceIds.length)
               upFound++;
+            if (q.startSubject && got.expanded.length > 0) fromSubject++;
           }),
           { seed: 20261124, numRuns: 80 },
         );
@@ -282,6 +297,8 @@ export function describeTupleMultiReads(factory: StoreFactory): void {
         // some up reads found tuples on a closure that reached beyond its start ids.
         expect(nested).toBeGreaterThanOrEqual(5);
         expect(upFound).toBeGreaterThanOrEqual(3);
+        // And some closures from a start subject found resources to expand.
+        expect(fromSubject).toBeGreaterThanOrEqual(3);
       }),
     );
 

@@ -81,6 +81,10 @@ const closureArb: fc.Arbitrary<ClosureQuery> = fc.record(
       ),
       { maxLength: 3 },
     ),
+    startSubject: fc.record(
+      { type: fc.constantFrom('user', 'group'), relation: fc.constantFrom('...', 'member') },
+      { requiredKeys: ['type'] },
+    ),
   },
   { requiredKeys: ['resourceType', 'relation', 'resourceIds', 'direction'] },
 );
@@ -106,6 +110,7 @@ async function answer(r: SnapshotReader, op: Op): Promise<unknown> {
     expanded: [...res.expanded].sort(),
     tuples: bag(res.tuples),
     up: res.up?.map(bag),
+    fromSubject: res.fromSubject,
   };
 }
 

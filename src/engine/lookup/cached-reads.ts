@@ -161,19 +161,26 @@ export function withReadCache(
 
   const queryClosure = closure
     ? async (q: ClosureQuery): Promise<ClosureResult> => {
-        if (!plainUp(q) || q.resourceIds.length === 0) return closure(q);
-        const p = perIdOf(scope, levelRead(q, q.resourceIds)) as PerId;
+        const from = q.startSubject;
+        // From subjects of the closure's own type, a first-level tuple cannot be told apart.
+        if (!plainUp(q) || q.resourceIds.length === 0 || from?.type === q.resourceType)
+          return closure(q);
+        const nest = perIdOf(scope, levelRead(q, q.resourceIds)) as PerId;
         const ups = (q.upReads ?? []).map(
           (r) => perIdOf(scope, upRead(q.resourceType, r, q.resourceIds)) as PerId,
         );
-        const rebuilt = closureFromCache(cache, p.base, q.resourceIds, now);
-        if (rebuilt) {
-          const up = ups.map((u) => lookUp(cache, { ...u, ids: rebuilt.expanded }, now));
-          if (up.every((u) => u.missing.length === 0))
-            return q.upReads ? { ...rebuilt, up: up.map((u) => flat(u.held)) } : rebuilt;
-        }
+        const first = from ? (perIdOf(scope, startRead(q, from)) as PerId) : undefined;
+        const held = rebuild(cache, { nest, ups, first, withUp: q.upReads !== undefined }, q, now);
+        if (held) return held;
         const res = await closure(q);
-        record(cache, p, res.expanded, res.tuples, [], now);
+        // A reader that does not know `startSubject` answered something else: keep nothing.
+        if (first && res.fromSubject !== true) return res;
+        const firstLevel = first ? res.tuples.filter((t) => t.subject.type === from?.type) : [];
+        if (first) record(cache, first, first.ids, firstLevel, [], now);
+        const nesting = first
+          ? res.tuples.filter((t) => t.subject.type !== from?.type)
+          : res.tuples;
+        record(cache, nest, res.expanded, nesting, [], now);
         // A store that ignores `upReads` answers without `up`: nothing to record for them.
         if (res.up)
           ups.forEach((u, i) => {
@@ -196,6 +203,53 @@ export function withReadCache(
 /** The reader a lookup's walks use: `ctx.reader` behind the engine's read cache, when it has one. */
 export function walkReader(reads: ReadCache | undefined, ctx: EvalContext): SnapshotReader {
   return withReadCache(ctx.reader, reads, `${schemaTag(ctx.schema.hash)}|${ctx.reader.revision}|`);
+}
+
+/** The first level of a closure from subjects of another type (`ClosureQuery.startSubject`). */
+function startRead(q: ClosureQuery, from: NonNullable<ClosureQuery['startSubject']>): TupleQuery {
+  return {
+    resourceType: q.resourceType,
+    relation: q.relation,
+    subjectType: from.type,
+    subjectIds: q.resourceIds,
+    ...(from.relation !== undefined ? { subjectRelation: from.relation } : {}),
+  };
+}
+
+/**
+ * A whole closure answer from the cache (first level, nesting, up reads), or undefined when one
+ * of its per-id answers is not held.
+ */
+function rebuild(
+  cache: ReadCache,
+  reads: {
+    readonly nest: PerId;
+    readonly ups: readonly PerId[];
+    readonly first: PerId | undefined;
+    readonly withUp: boolean;
+  },
+  q: ClosureQuery,
+  now: number,
+): ClosureResult | undefined {
+  const { nest, ups, first } = reads;
+  let firstLevel: Tuple[] = [];
+  let from = q.resourceIds;
+  if (first) {
+    const got = lookUp(cache, first, now);
+    if (got.missing.length > 0) return undefined;
+    firstLevel = flat(got.held);
+    from = [...new Set(firstLevel.map((t) => t.resource.id))];
+  }
+  const closure = closureFromCache(cache, nest.base, from, now);
+  if (!closure) return undefined;
+  const up = ups.map((u) => lookUp(cache, { ...u, ids: closure.expanded }, now));
+  if (up.some((u) => u.missing.length > 0)) return undefined;
+  return {
+    expanded: closure.expanded,
+    tuples: first ? [...firstLevel, ...closure.tuples] : closure.tuples,
+    ...(reads.withUp ? { up: up.map((u) => flat(u.held)) } : {}),
+    ...(first ? { fromSubject: true as const } : {}),
+  };
 }
 
 /** An upward closure from per-id answers, level by level, or undefined when one is not held. */

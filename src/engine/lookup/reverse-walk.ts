@@ -152,6 +152,36 @@ export async function reverseReach(
         : plain;
     return follow(read, edge, ids, toSink ? sinkAdder(edge.to) : add);
   };
+  // The plain reads of the edges out of `node` but `except`, as a closure's `upReads`.
+  const upReadsOf = (node: NodeKey, except: ReverseEdge): ClosureUpRead[] => {
+    const out: ClosureUpRead[] = [];
+    for (const e of graph.reverse.get(node) ?? []) {
+      if (e === except || !relevant.has(e.to) || !plainRead(e)) continue;
+      const r = upReadOf(e);
+      if (r) out.push(r);
+    }
+    return out;
+  };
+  // A plain direct edge from another type into a nesting (a user's groups, nested in groups): its
+  // read goes as a closure from the subjects (`WalkReads.entering`), which also answers the
+  // nesting on every group above and the reads of the other edges out of it.
+  const enterNesting = (edge: ReverseEdge, ids: Members): Promise<void> | undefined => {
+    if (edge.kind !== 'direct' || edge.subjectType === edge.toType || sinkSide.has(edge.to))
+      return undefined;
+    if (!walkReads.networked || !plainRead(edge)) return undefined;
+    const nesting = (graph.reverse.get(edge.to) ?? []).find(
+      (e) =>
+        e.kind === 'direct' &&
+        selfNesting(e) &&
+        relevant.has(e.to) &&
+        e.toType === edge.toType &&
+        e.toRel === edge.toRel,
+    );
+    if (nesting?.kind !== 'direct') return undefined;
+    const upReads = upReadsOf(edge.to, nesting);
+    const read = (q: TupleQuery) => walkReads.entering(q, nesting.subjectRelation, upReads);
+    return follow(read, edge, ids, add);
+  };
 
   while (dirty.size > 0 || deferred.size > 0) {
     assertTime(budget);
@@ -180,7 +210,7 @@ export async function reverseReach(
       for (const [edge, ids, upReads] of withClosure) reads.push(followEdge(edge, ids, upReads));
       for (const [edge, ids] of work)
         if (!carried.has(edge) && !withClosure.some(([e]) => e === edge))
-          reads.push(followEdge(edge, ids));
+          reads.push(enterNesting(edge, ids) ?? followEdge(edge, ids));
       await Promise.all(reads);
       const after: Promise<void>[] = [];
       for (const edge of carried) after.push(followEdge(edge, work.get(edge) as Members));

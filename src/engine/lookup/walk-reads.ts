@@ -79,18 +79,78 @@ export class WalkReads {
     }
     const res = await pending;
     this.remember(shapeOf(q), res.expanded, res.tuples);
-    // A store that ignores `upReads` answers without `up`: those reads are then asked as usual.
-    if (res.up)
-      upReads.forEach((r, i) => {
-        const shape = shapeOf({
-          resourceType: r.resourceType,
-          relation: r.relation,
-          subjectType: q.resourceType,
-          ...(r.subjectRelation !== undefined ? { subjectRelation: r.subjectRelation } : {}),
-        });
-        this.remember(shape, res.expanded, res.up?.[i] ?? []);
-      });
+    this.rememberUp(q.resourceType, upReads, res);
     return this.fromKnown(q) ?? [];
+  }
+
+  /**
+   * The same answer as `query(q)` for a by-subject read into a nesting from subjects of another
+   * type (a user's groups: `q` is `group#member@user:u`; the nesting `group#member@group#member`
+   * has subject relation `nestingRelation`): one upward closure from the subjects
+   * (`ClosureQuery.startSubject`) records the nesting's answer for every group above, and the
+   * `upReads` for each, so the rounds that follow ask nothing of the store. A reader that does not
+   * answer `startSubject` gets `q` asked as usual.
+   */
+  async entering(
+    q: TupleQuery,
+    nestingRelation: string,
+    upReads: readonly ClosureUpRead[] = [],
+  ): Promise<Tuple[]> {
+    const cached = this.fromKnown(q);
+    if (cached) return cached;
+    const closure = this.reader.queryClosure;
+    const { subjectIds: ids, subjectType: type, relation } = q;
+    if (
+      !this.networked ||
+      !closure ||
+      ids === undefined ||
+      relation === undefined ||
+      type === undefined ||
+      type === q.resourceType
+    )
+      return this.query(q);
+    const res = await closure.call(this.reader, {
+      resourceType: q.resourceType,
+      relation,
+      resourceIds: ids,
+      subjectRelation: nestingRelation,
+      direction: 'up',
+      startSubject:
+        q.subjectRelation !== undefined ? { type, relation: q.subjectRelation } : { type },
+      ...(upReads.length > 0 ? { upReads } : {}),
+    });
+    if (res.fromSubject !== true) return this.query(q);
+    // The first level names the start subjects (another type); the rest is the nesting's.
+    const first: Tuple[] = [];
+    const nesting: Tuple[] = [];
+    for (const t of res.tuples) (t.subject.type === type ? first : nesting).push(t);
+    this.remember(shapeOf(q), ids, first);
+    this.remember(
+      shapeOf({
+        resourceType: q.resourceType,
+        relation,
+        subjectType: q.resourceType,
+        subjectRelation: nestingRelation,
+      }),
+      res.expanded,
+      nesting,
+    );
+    this.rememberUp(q.resourceType, upReads, res);
+    return this.fromKnown(q) ?? first;
+  }
+
+  /** Records a closure's `up` answers (absent when the store ignores `upReads`: asked as usual). */
+  private rememberUp(type: string, upReads: readonly ClosureUpRead[], res: ClosureResult): void {
+    if (!res.up) return;
+    upReads.forEach((r, i) => {
+      const shape = shapeOf({
+        resourceType: r.resourceType,
+        relation: r.relation,
+        subjectType: type,
+        ...(r.subjectRelation !== undefined ? { subjectRelation: r.subjectRelation } : {}),
+      });
+      this.remember(shape, res.expanded, res.up?.[i] ?? []);
+    });
   }
 
   /** Records `tuples` as the complete answer of the by-subject read `shape` for each of `ids`. */

@@ -3,7 +3,7 @@
  * level in one read). The memory store serves it as is (its reads are in-process); the SQL stores
  * answer the same question with one recursive statement, and the contract suite holds both to it.
  */
-import type { Tuple } from '../../model/index.ts';
+import { type Tuple, tupleKey } from '../../model/index.ts';
 import type { ClosureAlsoRead, ClosureQuery, ClosureResult, TupleQuery } from '../types.ts';
 
 /** The `TupleQuery` a closure runs on `ids` (the read it answers for each expanded id). */
@@ -60,9 +60,14 @@ export async function closureByLevels(query: Query, q: ClosureQuery): Promise<Cl
             }
           : { resourceType: from as string, relation: q.relation, resourceIds: level },
     );
+    // From subjects of the closure's own type, a first-level tuple can be read again on a later
+    // level (its subject reached as a resource): each tuple counts once, as in SQL's UNION.
+    const again =
+      subject?.type === q.resourceType && !first ? new Set(tuples.map(tupleKey)) : undefined;
     first = false;
     const next: string[] = [];
     for (const t of found) {
+      if (again?.has(tupleKey(t))) continue;
       tuples.push(t);
       const id = up ? t.resource.id : t.subject.id;
       if ((!up && t.subject.type !== q.resourceType) || seen.has(id)) continue;
