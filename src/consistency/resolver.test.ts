@@ -44,6 +44,38 @@ describe('createRevisionResolver', () => {
     expect(await resolver.resolve({ mode: 'minimize_latency' })).toBe(r2);
   });
 
+  it('minimize_latency callers in one window share one head read; a failed read is not reused', async () => {
+    const { store, write } = setup();
+    const r1 = await write();
+    let reads = 0;
+    let fail = false;
+    const counted = Object.create(store, {
+      headRevision: {
+        value: () => {
+          reads++;
+          if (fail) throw new Error('store down');
+          return store.headRevision();
+        },
+      },
+    });
+    let t = Date.UTC(2030, 0, 1);
+    const resolver = createRevisionResolver(counted, { quantumMs: 5000, clock: () => t });
+    const [a, b] = await Promise.all([
+      resolver.resolve({ mode: 'minimize_latency' }),
+      resolver.resolve({ mode: 'minimize_latency' }),
+    ]);
+    expect([a, b, reads]).toEqual([r1, r1, 1]);
+    t += 5000;
+    fail = true;
+    // Even a head read that throws at once reaches the caller as a rejected promise.
+    const failed = resolver.resolve({ mode: 'minimize_latency' });
+    expect(failed).toBeInstanceOf(Promise);
+    await expect(failed).rejects.toThrow('store down');
+    fail = false;
+    expect(await resolver.resolve({ mode: 'minimize_latency' })).toBe(r1);
+    expect(reads).toBe(3);
+  });
+
   it('at_least_as_fresh never goes below the zookie (the new-enemy guarantee)', async () => {
     const { resolver, write, zookie } = setup();
     const r1 = await write();

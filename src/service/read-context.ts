@@ -45,6 +45,9 @@ export function createReadContexts(
   zookieOf: (rev: Revision) => string,
 ): ReadContexts {
   const cache = new LRUCache<number, { value: StoredSchema | undefined }>({ max: 4096 });
+  // Looked up once: the store the service hands in may be a proxy (head-cache.ts), whose trap
+  // would otherwise run on every read for the same bound method.
+  const snapshotAt: TupleStore['snapshot'] = store.snapshot.bind(store);
   const loading = new Map<Revision, Promise<StoredSchema | undefined>>();
 
   async function schemaAt(rev: Revision): Promise<StoredSchema | undefined> {
@@ -88,7 +91,7 @@ export function createReadContexts(
         lastRev = rev;
         lastSchema = schema;
       }
-      const reader = store.snapshot(rev);
+      const reader = snapshotAt(rev);
       const { signal, deadline } = opts;
       // Keys only when set, as callers may tell "absent" from "undefined".
       const ctx: ReadContext['ctx'] =
